@@ -59,18 +59,23 @@ func verdict(r *drift.Report) (head, detail string) {
 	if r.Drift {
 		head = "Drift detected"
 	}
-	tested := 0
-	for i := range r.Features {
-		if r.Features[i].Test != "none" {
-			tested++
-		}
-	}
 	detail = fmt.Sprintf("%d of %d tested features drifted (%s); dataset drift threshold %s",
-		r.DriftedFeatures, tested, fmtShare(r.DriftShare), fmtShare(r.Settings.DriftShareThreshold))
+		r.DriftedFeatures, tested(r), fmtShare(r.DriftShare), fmtShare(r.Settings.DriftShareThreshold))
 	if mv := r.Multivariate; mv != nil && mv.Drift {
 		detail += "; the multivariate MMD test found drift"
 	}
 	return head, detail
+}
+
+// tested counts the features that a test could be run on.
+func tested(r *drift.Report) int {
+	n := 0
+	for i := range r.Features {
+		if r.Features[i].Test != "none" {
+			n++
+		}
+	}
+	return n
 }
 
 // driftText is the short verdict on a feature.

@@ -94,7 +94,7 @@ func writeHTML(buf *bytes.Buffer, r *drift.Report, m Meta) error {
 		v.Title += ": " + orDash(m.Reference) + " vs " + orDash(m.Current)
 	}
 	v.Tiles = []htmlTile{
-		{Label: "Drifted features", Value: fmt.Sprintf("%d / %d", r.DriftedFeatures, len(r.Features)), Sub: fmtShare(r.DriftShare) + " of features", Alert: r.DriftedFeatures > 0},
+		{Label: "Drifted features", Value: fmt.Sprintf("%d / %d", r.DriftedFeatures, tested(r)), Sub: fmtShare(r.DriftShare) + " of tested features", Alert: r.DriftedFeatures > 0},
 		{Label: "Drift threshold", Value: fmtShare(r.Settings.DriftShareThreshold), Sub: "share of drifted features"},
 		{Label: "Reference rows", Value: fmtInt(r.ReferenceRows), Sub: m.Reference},
 		{Label: "Current rows", Value: fmtInt(r.CurrentRows), Sub: m.Current},
