@@ -634,7 +634,7 @@ func presentSorted(v []float64) []float64 {
 			out = append(out, x)
 		}
 	}
-	slices.Sort(out)
+	sortFloats(out, nil)
 	return out
 }
 
