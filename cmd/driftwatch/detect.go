@@ -42,6 +42,7 @@ func detectFlagSet(f *detectFlags) *flag.FlagSet {
 	fs.Var(&f.thresholds, "threshold", "drift threshold of a distance test as `test=value`, e.g. psi=0.25 (repeatable)")
 	fs.IntVar(&f.opt.Permutations, "permutations", drift.DefaultPermutations, "permutations of the multivariate MMD test; 0 skips MMD in auto mode")
 	fs.IntVar(&f.opt.MMDMaxRows, "mmd-max-rows", drift.DefaultMMDMaxRows, "rows per side the MMD test uses (a random subsample above this; memory grows with its square)")
+	fs.BoolVar(&f.opt.MMDStandardize, "mmd-standardize", false, "scale each numeric column by the reference's mean and standard deviation before MMD, so no single wide-ranged column dominates")
 	fs.Uint64Var(&f.opt.Seed, "seed", 1, "random seed for MMD subsampling and permutations")
 	fs.BoolVar(&f.failOnDrift, "fail-on-drift", false, "exit with status 1 when the dataset drifted (for CI jobs)")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not show progress on standard error")

@@ -35,6 +35,11 @@ type Options struct {
 	Permutations int    // MMD permutations; default 500, negative skips MMD in auto mode
 	Seed         uint64 // MMD subsampling and permutations
 	MMDMaxRows   int    // rows per side used by MMD; default 2000
+	// MMDStandardize scales every column by the reference's mean and
+	// standard deviation before MMD, so that one wide-ranged column does
+	// not decide the kernel bandwidth alone. Off by default: the columns
+	// are used as given.
+	MMDStandardize bool
 	// Thresholds overrides the default drift threshold of distance tests,
 	// by test name (psi, js, hellinger, wasserstein).
 	Thresholds map[string]float64
@@ -568,7 +573,10 @@ func multivariate(ref, cur []Column, opt *Options) (*Multivariate, error) {
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6d6d64))
 	x, nx := completeRows(ref, cols, opt.MMDMaxRows, rng)
 	y, ny := completeRows(cur, cols, opt.MMDMaxRows, rng)
-	mv := &Multivariate{Test: "mmd", Permutations: perms, ReferenceRowsUsed: nx, CurrentRowsUsed: ny}
+	if opt.MMDStandardize {
+		standardize(x, y, len(cols))
+	}
+	mv := &Multivariate{Test: "mmd", Permutations: perms, ReferenceRowsUsed: nx, CurrentRowsUsed: ny, Standardized: opt.MMDStandardize}
 	for _, c := range cols {
 		mv.Columns = append(mv.Columns, ref[c].Name)
 	}
@@ -624,6 +632,32 @@ func completeRows(data []Column, cols []int, limit int, rng *rand.Rand) ([]float
 		}
 	}
 	return out, len(rows)
+}
+
+// standardize maps every column j of the row-major samples x and y (d
+// columns) to (v − mean_j) / sd_j, with the mean and population standard
+// deviation of x's column; a constant column is only centred.
+func standardize(x, y []float64, d int) {
+	n := float64(len(x) / d)
+	for j := range d {
+		var m, ss float64
+		for i := j; i < len(x); i += d {
+			m += x[i]
+		}
+		m /= n
+		for i := j; i < len(x); i += d {
+			ss += (x[i] - m) * (x[i] - m)
+		}
+		sd := math.Sqrt(ss / n)
+		if !(sd > 0) {
+			sd = 1
+		}
+		for _, s := range [2][]float64{x, y} {
+			for i := j; i < len(s); i += d {
+				s[i] = (s[i] - m) / sd
+			}
+		}
+	}
 }
 
 // presentSorted returns the non-NaN values of v, sorted, in a new slice.

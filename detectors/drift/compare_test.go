@@ -197,3 +197,27 @@ func TestCompareOptionErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareMMDStandardize: a shift in a unit-scale column next to a column
+// a thousand times wider is invisible to MMD on raw values (the bandwidth
+// follows the wide column) and plain once the columns are standardised.
+func TestCompareMMDStandardize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	wide := func(n int) []float64 {
+		v := normal(rng, n, 0, 1000)
+		return v
+	}
+	ref := []Column{num("small", normal(rng, 300, 0, 1)...), num("wide", wide(300)...)}
+	cur := []Column{num("small", normal(rng, 300, 1, 1)...), num("wide", wide(300)...)}
+	raw, err := Compare(ref, cur, Options{Seed: 1, Permutations: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, err := Compare(ref, cur, Options{Seed: 1, Permutations: 200, MMDStandardize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Multivariate.Drift || !std.Multivariate.Drift || !std.Multivariate.Standardized {
+		t.Errorf("raw MMD p %g (want no drift), standardised p %g (want drift)", raw.Multivariate.PValue, std.Multivariate.PValue)
+	}
+}

@@ -83,6 +83,7 @@ type Multivariate struct {
 	Sigma             float64  `json:"sigma"`
 	Permutations      int      `json:"permutations"`
 	Columns           []string `json:"columns"`
+	Standardized      bool     `json:"standardized"` // columns scaled by the reference's mean and sd first
 	ReferenceRowsUsed int      `json:"reference_rows_used"`
 	CurrentRowsUsed   int      `json:"current_rows_used"`
 	Note              string   `json:"note,omitempty"`

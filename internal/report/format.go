@@ -293,8 +293,12 @@ func multivariateText(mv *drift.Multivariate) string {
 	if mv.Drift {
 		v = "drift"
 	}
-	s := fmt.Sprintf("%s on %d numeric columns (%s vs %s rows): statistic %s, p-value %s, sigma %s, %s permutations: %s",
-		orDash(mv.Test), len(mv.Columns), fmtInt(mv.ReferenceRowsUsed), fmtInt(mv.CurrentRowsUsed),
+	cols := "numeric columns"
+	if mv.Standardized {
+		cols = "standardised numeric columns"
+	}
+	s := fmt.Sprintf("%s on %d %s (%s vs %s rows): statistic %s, p-value %s, sigma %s, %s permutations: %s",
+		orDash(mv.Test), len(mv.Columns), cols, fmtInt(mv.ReferenceRowsUsed), fmtInt(mv.CurrentRowsUsed),
 		fmtNum(mv.Statistic), fmtP(mv.PValue), fmtNum(mv.Sigma), fmtInt(mv.Permutations), v)
 	if mv.Note != "" {
 		s += " (" + mv.Note + ")"

@@ -53,6 +53,8 @@ type htmlMultivariate struct {
 	Facts   []htmlFact
 	Columns []string
 	Note    string
+	// Standardized says the columns were scaled before the test.
+	Standardized bool
 }
 
 // htmlFeature is one feature: a row of the table and a card.
@@ -115,8 +117,9 @@ func writeHTML(buf *bytes.Buffer, r *drift.Report, m Meta) error {
 				{"Permutations", fmtInt(mv.Permutations)},
 				{"Rows used", fmtInt(mv.ReferenceRowsUsed) + " ref / " + fmtInt(mv.CurrentRowsUsed) + " cur"},
 			},
-			Columns: mv.Columns,
-			Note:    mv.Note,
+			Columns:      mv.Columns,
+			Standardized: mv.Standardized,
+			Note:         mv.Note,
 		}
 	}
 	s := r.Settings
