@@ -175,22 +175,6 @@ func cvmAbs(v int) int {
 	return v
 }
 
-// cvmFloorDiv returns ⌊a/b⌋ for b > 0.
-func cvmFloorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
-}
-
-func cvmGCD(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // cvmCell is the frequency table of one lattice point: how many paths reach
 // it with each partial sum, sorted by val. Sums at or above the threshold are
 // merged into a single entry whose val is the threshold, since sums only grow
@@ -206,13 +190,13 @@ type cvmFreq struct {
 // for sample sizes m and n, given u4 = 4U (Xiao, Gordon and Yakovlev 2006,
 // Algorithm 1, as in scipy's _pval_cvm_2samp_exact).
 func cvmExactP(u4 int64, m, n int) float64 {
-	l := m / cvmGCD(m, n) * n
+	l := m / gcd(m, n) * n
 	a, b := int64(l/m), int64(l/n)
 	mn := int64(m) * int64(n)
 	// U (eq. 9 of Anderson 1962) mapped to the path sum ζ = Σ (a v - b u)²
 	// over the lattice points of a path, rounded down as scipy does.
 	ll := int64(l)
-	zeta := cvmFloorDiv(ll*ll*int64(m+n)*(6*u4-4*mn*(4*mn-1)), 24*mn*mn)
+	zeta := floorDiv(ll*ll*int64(m+n)*(6*u4-4*mn*(4*mn-1)), 24*mn*mn)
 
 	// prev[v] holds the paths reaching (u-1, v); cur[v] those reaching (u, v).
 	prev := make([]cvmCell, m+1)

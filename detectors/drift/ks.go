@@ -55,7 +55,7 @@ func KS(x, y []float64) (d, p float64) {
 	}
 	// s = #{x <= v}*n2 - #{y <= v}*n1 = n1*n2*(F_x(v) - F_y(v)).
 	bi, bj, s := ksExtreme(x, y)
-	g := ksGCD(n1, n2)
+	g := gcd(n1, n2)
 	if max(n1, n2) <= ksMaxExactN {
 		h := int(s / int64(g))
 		lcm := (n1 / g) * n2
@@ -130,32 +130,6 @@ func ksExtreme(x, y []float64) (bi, bj int, s int64) {
 	return maxI, int((int64(maxI)*n2 - maxS) / n1), maxS
 }
 
-// ksGCD returns the greatest common divisor of a, b > 0.
-func ksGCD(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-// ksFloorDiv returns floor(a/b) for b > 0.
-func ksFloorDiv(a, b int) int {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
-}
-
-// ksCeilDiv returns ceil(a/b) for b > 0.
-func ksCeilDiv(a, b int) int {
-	q := a / b
-	if a%b != 0 && a > 0 {
-		q++
-	}
-	return q
-}
-
 // ksProbOutsideSquare returns Pr(D_{n,n} >= h/n), the fraction of lattice
 // paths from (0,0) to (n,n) that reach |i - j| >= h:
 //
@@ -189,7 +163,7 @@ func ksProbOutsideBand(m, n, g, h int) float64 {
 		m, n = n, m
 	}
 	mg, ng := m/g, n/g
-	minj, maxj := 0, min(ksCeilDiv(h, mg), n+1)
+	minj, maxj := 0, min(ceilDiv(h, mg), n+1)
 	curlen := maxj - minj
 	// A[k] holds the value for row j = minj + k of the current column;
 	// entries past the window are 1 (the path has left above the band).
@@ -202,8 +176,8 @@ func ksProbOutsideBand(m, n, g, h int) float64 {
 	}
 	for i := 1; i <= m; i++ {
 		lastminj, lastlen := minj, curlen
-		minj = min(max(ksFloorDiv(ng*i-h, mg)+1, 0), n)
-		maxj = min(ksCeilDiv(ng*i+h, mg), n+1)
+		minj = min(max(floorDiv(ng*i-h, mg)+1, 0), n)
+		maxj = min(ceilDiv(ng*i+h, mg), n+1)
 		if maxj <= minj {
 			return 1
 		}

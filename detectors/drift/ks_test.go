@@ -406,7 +406,7 @@ func TestKSProbOutsideBand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("m=%d/n=%d/h=%d", tt.m, tt.n, tt.h), func(t *testing.T) {
-			got := ksProbOutsideBand(tt.m, tt.n, ksGCD(tt.m, tt.n), tt.h)
+			got := ksProbOutsideBand(tt.m, tt.n, gcd(tt.m, tt.n), tt.h)
 			ksCheckClose(t, "p", got, tt.want, 1e-12)
 		})
 	}
