@@ -69,8 +69,12 @@ Examples:
   driftwatch detect --reference ref.parquet --current cur.jsonl --format html --output report.html
   driftwatch detect --reference ref.csv --current cur.csv --test psi --threshold psi=0.25 --fail-on-drift
 
-Flags:
+Tests (--test):
 `)
+		for _, name := range drift.TestNames() {
+			fmt.Fprintf(w, "  %-12s %s\n", name, drift.TestDoc(name))
+		}
+		fmt.Fprint(w, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs
