@@ -118,11 +118,7 @@ func runDetect(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	types := make(map[string]dataset.Type, len(ref.Columns))
-	for _, c := range ref.Columns {
-		types[c.Name] = c.Type
-	}
-	cur, err := dataset.ReadFile(f.current, dataset.Options{Types: types, Progress: prog.reading(f.current)})
+	cur, err := dataset.ReadFile(f.current, dataset.Options{Types: ref.Types(), Progress: prog.reading(f.current)})
 	prog.done()
 	if err != nil {
 		return fail("%v", err)
