@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // detect runs `driftwatch detect args...` in-process.
@@ -255,5 +258,62 @@ func TestDetectHTMLInChromium(t *testing.T) {
 	}
 	if got := strings.Count(string(dom), "<svg"); got < pictures {
 		t.Errorf("chromium's DOM has %d <svg> pictures, want at least %d (one per tested feature)", got, pictures)
+	}
+}
+
+// TestDetectMixedFormats compares the same wine rows stored as CSV, JSON
+// Lines and Parquet: whatever the formats, the two sides are identical, so
+// every statistic is zero.
+func TestDetectMixedFormats(t *testing.T) {
+	type wine struct {
+		Alcohol   float64 `parquet:"alcohol"`
+		MalicAcid float64 `parquet:"malic_acid"`
+		Cultivar  string  `parquet:"cultivar"`
+	}
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wine", "reference.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(src)), "\n")
+	header := strings.Split(lines[0], ",")
+	col := func(name string) int { return slices.Index(header, name) }
+	var rows []wine
+	var csvOut, jsonOut strings.Builder
+	csvOut.WriteString("alcohol,malic_acid,cultivar\n")
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		var w wine
+		if _, err := fmt.Sscan(f[col("alcohol")], &w.Alcohol); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Sscan(f[col("malic_acid")], &w.MalicAcid); err != nil {
+			t.Fatal(err)
+		}
+		w.Cultivar = f[col("cultivar")]
+		rows = append(rows, w)
+		fmt.Fprintf(&csvOut, "%s,%s,%s\n", f[col("alcohol")], f[col("malic_acid")], w.Cultivar)
+		fmt.Fprintf(&jsonOut, "{\"alcohol\": %s, \"malic_acid\": %s, \"cultivar\": %q}\n", f[col("alcohol")], f[col("malic_acid")], w.Cultivar)
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"csv":     writeFile(t, dir, "w.csv", csvOut.String()),
+		"jsonl":   writeFile(t, dir, "w.jsonl", jsonOut.String()),
+		"parquet": filepath.Join(dir, "w.parquet"),
+	}
+	if err := parquet.WriteFile(files["parquet"], rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{{"csv", "jsonl"}, {"jsonl", "parquet"}, {"parquet", "csv"}} {
+		t.Run(pair[0]+" vs "+pair[1], func(t *testing.T) {
+			r := detectJSON(t, "--reference", files[pair[0]], "--current", files[pair[1]])
+			if r.ReferenceRows != len(rows) || r.CurrentRows != len(rows) || len(r.Features) != 3 {
+				t.Fatalf("rows %d/%d features %d, want %d rows and 3 features", r.ReferenceRows, r.CurrentRows, len(r.Features), len(rows))
+			}
+			for _, f := range r.Features {
+				if f.Statistic != 0 || f.Drift {
+					t.Errorf("%s: statistic %g drift %v on identical data", f.Name, f.Statistic, f.Drift)
+				}
+			}
+		})
 	}
 }
