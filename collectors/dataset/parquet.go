@@ -73,11 +73,13 @@ func readParquet(path string, data []byte, opt *Options) (t *Table, err error) {
 		return nil, &Error{Path: path, Msg: "no data rows"}
 	}
 	t = &Table{Path: path, Rows: int(rows)}
+	// One value buffer serves every column.
+	buf := make([]parquet.Value, min(rows, parquetBatch))
 	for i, c := range top {
 		if !p.keep[i] {
 			continue
 		}
-		col, err := readParquetColumn(path, c, p.fixed[i], p.typ[i], rows)
+		col, err := readParquetColumn(path, c, p.fixed[i], p.typ[i], rows, buf)
 		if err != nil {
 			return nil, err
 		}
@@ -152,8 +154,9 @@ func parquetKind(path string, c *parquet.Column) (k pqKind, natural Type, scale 
 	return 0, 0, 0, &Error{Path: path, Column: c.Name(), Msg: fmt.Sprintf("unsupported Parquet type %s", typ)}
 }
 
-// readParquetColumn reads every value of a top-level leaf column.
-func readParquetColumn(path string, c *parquet.Column, fixed bool, typ Type, rows int64) (*Column, error) {
+// readParquetColumn reads every value of a top-level leaf column, buf at a
+// time.
+func readParquetColumn(path string, c *parquet.Column, fixed bool, typ Type, rows int64, buf []parquet.Value) (*Column, error) {
 	kind, natural, scale, err := parquetKind(path, c)
 	if err != nil {
 		return nil, err
@@ -167,7 +170,6 @@ func readParquetColumn(path string, c *parquet.Column, fixed bool, typ Type, row
 	// corrupt file may overstate.
 	pages := c.Pages()
 	defer pages.Close()
-	buf := make([]parquet.Value, parquetBatch)
 	var row int64
 	for {
 		page, err := pages.ReadPage()
