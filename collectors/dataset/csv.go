@@ -143,7 +143,7 @@ func readCSVGeneral(path string, data []byte, opt *Options) (*Table, error) {
 	if rows == 0 {
 		return nil, &Error{Path: path, Msg: "no data rows (the file has only a header)"}
 	}
-	t := &Table{Path: path, Rows: rows}
+	t := &Table{Path: path, Rows: rows, Skipped: opt.skipped(names)}
 	for _, b := range bs {
 		if b != nil {
 			t.Columns = append(t.Columns, b.column())

@@ -172,7 +172,7 @@ func readCSVFast(path string, data []byte, opt *Options, cfg csvConfig) (*Table,
 	if rows == 0 {
 		return nil, &Error{Path: path, Msg: "no data rows (the file has only a header)"}
 	}
-	t := &Table{Path: path, Rows: rows, Columns: make([]*Column, len(cols))}
+	t := &Table{Path: path, Rows: rows, Columns: make([]*Column, len(cols)), Skipped: opt.skipped(names)}
 	for k, c := range cols {
 		col := &Column{Name: c.name, Type: c.typ}
 		at := 0

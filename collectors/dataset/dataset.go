@@ -100,6 +100,9 @@ type Table struct {
 	Rows int
 	// Columns are in file order (for JSON lines, in order of first appearance).
 	Columns []*Column
+	// Skipped names the columns of the file that Options.Columns left out,
+	// in file order.
+	Skipped []string
 }
 
 // Column returns the column with the given name, or nil.
@@ -265,6 +268,17 @@ func makePlan(path string, names []string, opt *Options) (*plan, error) {
 	return p, nil
 }
 
+// skipped returns the names that o does not keep, in order.
+func (o *Options) skipped(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !o.keeps(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // keeps reports whether the column is to be read.
 func (o *Options) keeps(name string) bool {
 	return o.Columns == nil || slices.Contains(o.Columns, name)
@@ -288,6 +302,15 @@ func checkColumns(path string, names []string, opt *Options) error {
 		has[n] = true
 	}
 	var absent []string
+	for n := range opt.Types {
+		if !has[n] && opt.keeps(n) {
+			absent = append(absent, n)
+		}
+	}
+	if len(absent) > 0 {
+		slices.Sort(absent)
+		return &Error{Path: path, Msg: fmt.Sprintf("%s in the reference but not in %s", columnList(absent), filepath.Base(path))}
+	}
 	for _, n := range opt.Columns {
 		if !has[n] {
 			absent = append(absent, n)
@@ -295,15 +318,6 @@ func checkColumns(path string, names []string, opt *Options) error {
 	}
 	if len(absent) > 0 {
 		return &Error{Path: path, Msg: fmt.Sprintf("%s not in the file (its columns are %s)", columnList(absent), nameList(names))}
-	}
-	for n := range opt.Types {
-		if !has[n] && (opt.Columns == nil || slices.Contains(opt.Columns, n)) {
-			absent = append(absent, n)
-		}
-	}
-	if len(absent) > 0 {
-		slices.Sort(absent)
-		return &Error{Path: path, Msg: fmt.Sprintf("%s in the reference but not in %s", columnList(absent), filepath.Base(path))}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -282,5 +283,60 @@ func TestProgress(t *testing.T) {
 func TestTypeString(t *testing.T) {
 	if Numeric.String() != "numeric" || Categorical.String() != "categorical" {
 		t.Errorf("got %s and %s", Numeric, Categorical)
+	}
+}
+
+// TestSkippedColumns: columns left out by Options.Columns are named in
+// Table.Skipped, and are not parsed (so a bad value in one is no error).
+func TestSkippedColumns(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		columns []string
+		skipped []string
+	}{
+		{"good/bom_crlf.csv", []string{"price"}, []string{"id", "color"}},
+		{"good/quoted.csv", []string{"id"}, []string{"comment", "price"}},
+		{"good/basic.jsonl", []string{"id", "ok"}, []string{"price", "color", "extra"}},
+		{"good/basic.parquet", nil, nil},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ReadFile(filepath.Join("testdata", tc.file), Options{Columns: tc.columns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Skipped, tc.skipped) {
+				t.Errorf("Skipped = %q, want %q", got.Skipped, tc.skipped)
+			}
+			if tc.columns != nil && len(got.Columns) != len(tc.columns) {
+				t.Errorf("%d columns read, want %d", len(got.Columns), len(tc.columns))
+			}
+		})
+	}
+	// "abc" in a numeric-looking column that is not kept is never parsed.
+	path := filepath.Join(t.TempDir(), "x.csv")
+	if err := os.WriteFile(path, []byte("a,b\n1,2\n2,abc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path, Options{Columns: []string{"a"}}); err != nil {
+		t.Errorf("a bad value in a skipped column failed the read: %v", err)
+	}
+}
+
+// TestJSONLAbsentKey: a reference column that no line of a JSON lines file
+// has is read as all missing, since writers drop null fields.
+func TestJSONLAbsentKey(t *testing.T) {
+	path := filepath.Join("testdata", "good", "basic.jsonl")
+	got, err := ReadFile(path, Options{Types: map[string]Type{"id": Numeric, "ghost": Numeric, "label": Categorical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ghost", "label"} {
+		c := got.Column(name)
+		if c == nil || c.Missing != got.Rows || len(c.Num)+len(c.Str) != got.Rows {
+			t.Errorf("column %q = %+v, want %d missing values", name, c, got.Rows)
+		}
+	}
+	if !math.IsNaN(got.Column("ghost").Num[0]) {
+		t.Error("ghost values are not NaN")
 	}
 }

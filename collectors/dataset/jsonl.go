@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -40,15 +42,36 @@ func readJSONL(path string, data []byte, opt *Options) (*Table, error) {
 	if err := r.read(); err != nil {
 		return nil, err
 	}
-	if err := checkColumns(path, r.names, opt); err != nil {
-		return nil, err
-	}
 	if len(r.names) == 0 {
 		return nil, &Error{Path: path, Msg: "no columns (every object is empty)"}
 	}
-	t := &Table{Path: path, Rows: r.rows}
+	// Writers often drop null fields, so a key that no line has is a
+	// column whose values are all missing, not an absent column.
+	var absent []string
+	for n := range opt.Types {
+		if _, ok := r.keys[n]; !ok && opt.keeps(n) {
+			absent = append(absent, n)
+		}
+	}
+	slices.Sort(absent)
+	if err := checkColumns(path, append(slices.Clip(r.names), absent...), opt); err != nil {
+		return nil, err
+	}
+	t := &Table{Path: path, Rows: r.rows, Skipped: opt.skipped(r.names)}
 	for _, b := range r.order {
 		t.Columns = append(t.Columns, b.column())
+	}
+	for _, n := range absent {
+		c := &Column{Name: n, Type: opt.Types[n], Missing: r.rows}
+		if c.Type == Numeric {
+			c.Num = make([]float64, r.rows)
+			for i := range c.Num {
+				c.Num[i] = math.NaN()
+			}
+		} else {
+			c.Str = make([]string, r.rows)
+		}
+		t.Columns = append(t.Columns, c)
 	}
 	return t, nil
 }

@@ -72,7 +72,7 @@ func readParquet(path string, data []byte, opt *Options) (t *Table, err error) {
 	if rows <= 0 {
 		return nil, &Error{Path: path, Msg: "no data rows"}
 	}
-	t = &Table{Path: path, Rows: int(rows)}
+	t = &Table{Path: path, Rows: int(rows), Skipped: opt.skipped(names)}
 	// One value buffer serves every column.
 	buf := make([]parquet.Value, min(rows, parquetBatch))
 	for i, c := range top {
