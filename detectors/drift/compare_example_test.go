@@ -21,7 +21,9 @@ func ExampleCompare() {
 	ref := []drift.Column{{Name: "price", Num: refPrice}, {Name: "country", Categorical: true, Str: refCountry}}
 	cur := []drift.Column{{Name: "price", Num: curPrice}, {Name: "country", Categorical: true, Str: curCountry}}
 
-	r, err := drift.Compare(ref, cur, drift.Options{Permutations: -1})
+	opt := drift.DefaultOptions()
+	opt.Permutations = 0 // no multivariate test
+	r, err := drift.Compare(ref, cur, opt)
 	if err != nil {
 		panic(err)
 	}

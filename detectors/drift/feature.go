@@ -2,44 +2,58 @@ package drift
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
 
+// compareColumn tests one column and fills its Feature, apart from the
+// multiple-testing correction.
 func compareColumn(ref, cur *Column, opt *Options) Feature {
+	var f Feature
 	if ref.Categorical {
-		return compareCategories(ref.Name, ref.Str, cur.Str, opt)
+		f = compareCategories(ref.Name, ref.Str, cur.Str, opt)
+	} else {
+		f = compareNumbers(ref.Name, ref.Num, cur.Num, opt)
 	}
-	x, y := presentSorted(ref.Num), presentSorted(cur.Num)
-	f := Feature{
-		Name: ref.Name, Type: "numeric",
-		ReferenceCount: len(x), CurrentCount: len(y),
-		ReferenceMissing: len(ref.Num) - len(x), CurrentMissing: len(cur.Num) - len(y),
+	rn, cn := ref.len(), cur.len()
+	f.ReferenceMissing, f.CurrentMissing = rn-f.ReferenceCount, cn-f.CurrentCount
+	if f.MissingChange = missingChange(f.ReferenceMissing, rn, f.CurrentMissing, cn, opt.Alpha); f.MissingChange != nil {
+		if d := math.Abs(f.MissingChange.CurrentShare - f.MissingChange.ReferenceShare); d >= max(opt.MinEffect, MissingMinChange) {
+			// A column that empties (or fills) is a broken pipeline
+			// even when the values left look the same.
+			f.Drift = true
+			f.Note = joinNotes(f.Note, fmt.Sprintf("missing share changed by %.0f points", 100*d))
+		}
 	}
-	f.MissingChange = missingChange(f.ReferenceMissing, len(ref.Num), f.CurrentMissing, len(cur.Num), opt.Alpha)
+	return f
+}
+
+// compareNumbers tests a numeric column.
+func compareNumbers(name string, ref, cur []float64, opt *Options) Feature {
+	x, y := presentSorted(ref), presentSorted(cur)
+	f := Feature{Name: name, Type: "numeric", EffectMeasure: "ks_distance", ReferenceCount: len(x), CurrentCount: len(y)}
 	if noValues(&f) {
 		return f
 	}
-	spec := tests[opt.Test]
-	if opt.Test == "auto" || spec.kind == categoricalOnly {
+	test := opt.Test
+	if test == "auto" || tests[test].kind == categoricalOnly {
 		if distinctAtMost(x, y, DiscreteMaxValues) {
-			// Few distinct values: KS is conservative with ties, so the
-			// values are compared as categories.
-			rf, cf, labels := numericCategories(x, y)
-			cat := testCounts(ref.Name, labels, rf, cf, opt)
-			cat.Type = "numeric"
-			cat.ReferenceMissing, cat.CurrentMissing = f.ReferenceMissing, f.CurrentMissing
-			cat.MissingChange = f.MissingChange
-			cat.Note = joinNotes(fmt.Sprintf("%d distinct values: compared as categories", len(labels)), cat.Note)
-			return cat
+			// Few distinct values: KS assumes continuous data and is
+			// conservative with ties, so the values are compared as
+			// categories.
+			labels, rc, cc := numericCategories(x, y)
+			f = testCounts(name, labels, rc, cc, opt)
+			f.Type = "numeric"
+			f.Note = joinNotes(fmt.Sprintf("%d distinct values: compared as categories", len(labels)), f.Note)
+			return f
 		}
-		if opt.Test != "auto" {
-			f.Note = opt.Test + " applies to categorical features; used ks"
+		if test != "auto" {
+			f.Note = test + " applies to categorical features; used ks"
 		}
-		testNumeric(&f, "ks", x, y, opt)
-	} else {
-		testNumeric(&f, opt.Test, x, y, opt)
+		test = "ks"
 	}
+	testNumeric(&f, test, x, y, opt)
 	f.Summary = numericSummary(x, y)
 	return f
 }
@@ -47,7 +61,7 @@ func compareColumn(ref, cur *Column, opt *Options) Feature {
 // testNumeric runs the named test on sorted samples x and y and fills f.
 func testNumeric(f *Feature, name string, x, y []float64, opt *Options) {
 	d, pks := KS(x, y)
-	f.EffectSize, f.EffectMeasure = d, "ks_distance"
+	f.EffectSize = d
 	if name == "cvm" && (len(x) < 2 || len(y) < 2) {
 		f.Note = joinNotes(f.Note, "cvm needs at least 2 values per side; used ks")
 		name = "ks"
@@ -59,8 +73,7 @@ func testNumeric(f *Feature, name string, x, y []float64, opt *Options) {
 	f.Test = name
 	switch name {
 	case "ks":
-		f.Statistic = d
-		f.PValue = ptr(pks)
+		f.Statistic, f.PValue = d, ptr(pks)
 	case "cvm":
 		t, p := CramerVonMises(x, y)
 		f.Statistic, f.PValue = t, ptr(p)
@@ -68,93 +81,69 @@ func testNumeric(f *Feature, name string, x, y []float64, opt *Options) {
 		a, p := AndersonDarling(x, y)
 		f.Statistic, f.PValue = a, ptr(p)
 	case "wasserstein":
-		w := Wasserstein(x, y)
-		sd := sortedStdDev(x)
-		if sd > 0 {
-			w /= sd
+		f.Statistic = Wasserstein(x, y)
+		if _, sd := meanStdDev(x); sd > 0 && !math.IsInf(sd, 0) {
+			f.Statistic /= sd
 		} else {
 			f.Note = joinNotes(f.Note, "constant reference: wasserstein not scaled")
 		}
-		f.Statistic = w
-	case "psi", "js", "hellinger":
+	default: // a binned distance
 		edges := QuantileEdges(nil, x, 10)
-		f.Statistic = distance(name, BinCounts(nil, x, edges), BinCounts(nil, y, edges))
+		f.Statistic = tests[name].binned(BinCounts(nil, x, edges), BinCounts(nil, y, edges))
 	}
-	if f.PValue == nil {
-		f.Threshold = threshold(name, opt)
-		f.Drift = f.Statistic >= f.Threshold
-	} else {
+	setThreshold(f, name, opt)
+}
+
+// setThreshold records what decides drift for f: alpha for a test with a
+// p-value (decided after the correction), the distance threshold otherwise.
+func setThreshold(f *Feature, name string, opt *Options) {
+	if f.PValue != nil {
 		f.Threshold = opt.Alpha
+		return
 	}
-}
-
-func distance(name string, ref, cur []float64) float64 {
-	switch name {
-	case "psi":
-		return PSI(ref, cur)
-	case "js":
-		return JensenShannon(ref, cur)
-	case "hellinger":
-		return Hellinger(ref, cur)
-	}
-	panic("drift: distance called with " + name)
-}
-
-func threshold(name string, opt *Options) float64 {
-	if v, ok := opt.Thresholds[name]; ok {
-		return v
-	}
-	return tests[name].threshold
+	f.Threshold = opt.threshold(name)
+	f.Drift = f.Statistic >= f.Threshold
 }
 
 // compareCategories tests a categorical column.
 func compareCategories(name string, ref, cur []string, opt *Options) Feature {
 	idx := map[string]int{}
-	var labels []string
 	for _, s := range [2][]string{ref, cur} {
 		for _, v := range s {
-			if _, ok := idx[v]; !ok && v != "" {
-				idx[v] = len(labels)
-				labels = append(labels, v)
+			if v != "" {
+				idx[v] = 0
 			}
 		}
 	}
-	slices.Sort(labels)
+	labels := slices.Sorted(maps.Keys(idx))
 	for i, l := range labels {
 		idx[l] = i
 	}
 	rc, cc := make([]float64, len(labels)), make([]float64, len(labels))
-	rm, cm := countInto(rc, idx, ref), countInto(cc, idx, cur)
-	var f Feature
-	if n := len(ref) - rm + len(cur) - cm; len(labels) > IdentifierMinValues && float64(len(labels)) > 0.5*float64(n) {
+	countInto(rc, idx, ref)
+	countInto(cc, idx, cur)
+	if n := sum(rc) + sum(cc); len(labels) > IdentifierMinValues && float64(len(labels)) > 0.5*n {
 		// Identifiers and timestamps differ between any two samples; a
 		// test would always say "drift" and mean nothing.
-		f = Feature{Name: name, Type: "categorical", Test: "none", EffectMeasure: "total_variation",
-			ReferenceCount: len(ref) - rm, CurrentCount: len(cur) - cm,
-			Note: fmt.Sprintf("%d distinct values in %d: an identifier or timestamp? not tested", len(labels), n)}
-	} else {
-		f = testCounts(name, labels, rc, cc, opt)
+		return Feature{Name: name, Type: "categorical", Test: "none", EffectMeasure: "total_variation",
+			ReferenceCount: int(sum(rc)), CurrentCount: int(sum(cc)),
+			Note: fmt.Sprintf("%d distinct values in %.0f: an identifier or timestamp? not tested", len(labels), n)}
 	}
-	f.ReferenceMissing, f.CurrentMissing = rm, cm
-	f.MissingChange = missingChange(rm, len(ref), cm, len(cur), opt.Alpha)
-	return f
+	return testCounts(name, labels, rc, cc, opt)
 }
 
-func countInto(dst []float64, idx map[string]int, s []string) (missing int) {
+func countInto(dst []float64, idx map[string]int, s []string) {
 	for _, v := range s {
-		if v == "" {
-			missing++
-			continue
+		if v != "" {
+			dst[idx[v]]++
 		}
-		dst[idx[v]]++
 	}
-	return missing
 }
 
 // testCounts tests aligned category counts and fills a Feature.
 func testCounts(name string, labels []string, rc, cc []float64, opt *Options) Feature {
-	f := Feature{Name: name, Type: "categorical", EffectMeasure: "total_variation"}
-	f.ReferenceCount, f.CurrentCount = int(sum(rc)), int(sum(cc))
+	f := Feature{Name: name, Type: "categorical", EffectMeasure: "total_variation",
+		ReferenceCount: int(sum(rc)), CurrentCount: int(sum(cc))}
 	if noValues(&f) {
 		return f
 	}
@@ -188,21 +177,18 @@ func testCounts(name string, labels []string, rc, cc []float64, opt *Options) Fe
 			f.Note = joinNotes(f.Note, "expected counts below 5: chi2 p-value is approximate")
 		}
 	case "fisher":
-		or, p := FisherExact(int(rc[0]), int(rc[1]), int(cc[0]), int(cc[1]))
+		a, b, c, d := rc[0], rc[1], cc[0], cc[1]
+		or, p := FisherExact(int(a), int(b), int(c), int(d))
 		f.Statistic, f.PValue = or, ptr(p)
 		if math.IsInf(or, 0) || math.IsNaN(or) {
-			f.Statistic = 0
-			f.Note = joinNotes(f.Note, "odds ratio undefined (a zero cell); statistic set to 0")
+			// JSON has no infinity: report the Haldane–Anscombe estimate.
+			f.Statistic = (a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))
+			f.Note = joinNotes(f.Note, "a zero cell: odds ratio estimated with 0.5 added to every cell")
 		}
-	default: // psi, js, hellinger
-		f.Statistic = distance(test, rc, cc)
+	default: // a binned distance
+		f.Statistic = tests[test].binned(rc, cc)
 	}
-	if f.PValue == nil {
-		f.Threshold = threshold(test, opt)
-		f.Drift = f.Statistic >= f.Threshold
-	} else {
-		f.Threshold = opt.Alpha
-	}
+	setThreshold(&f, test, opt)
 	return f
 }
 
@@ -221,9 +207,6 @@ func noValues(f *Feature) bool {
 	}
 	f.Test = "none"
 	f.Note = "no values in " + side
-	if f.EffectMeasure == "" {
-		f.EffectMeasure = "ks_distance"
-	}
 	return true
 }
 
@@ -239,7 +222,7 @@ func minExpected(rc, cc []float64) float64 {
 	return m
 }
 
-// correct adjusts the p-values of the features and sets their drift flags.
+// correct adjusts the p-values of the features and decides their drift.
 func correct(fs []Feature, opt *Options) {
 	var ps []float64
 	var at []int
@@ -259,12 +242,13 @@ func correct(fs []Feature, opt *Options) {
 	for j, i := range at {
 		f := &fs[i]
 		f.AdjustedPValue = ptr(adj[j])
-		f.Drift = adj[j] < opt.Alpha && f.EffectSize >= opt.MinEffect
+		f.Drift = f.Drift || adj[j] < opt.Alpha && f.EffectSize >= opt.MinEffect
 	}
 }
 
 // missingChange compares the shares of missing values with a chi-squared
-// test on the 2×2 table of missing and present counts.
+// test on the 2×2 table of missing and present counts, and returns them
+// when they differ by at least MissingMinChange at level alpha.
 func missingChange(rm, rn, cm, cn int, alpha float64) *MissingChange {
 	if rn == 0 || cn == 0 || rm+cm == 0 {
 		return nil
@@ -296,46 +280,48 @@ func presentSorted(v []float64) []float64 {
 // distinct values.
 func distinctAtMost(x, y []float64, k int) bool {
 	n := 0
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		var v float64
-		if j == len(y) || i < len(x) && x[i] <= y[j] {
-			v = x[i]
-		} else {
-			v = y[j]
-		}
+	for range mergedDistinct(x, y) {
 		if n++; n > k {
 			return false
-		}
-		for i < len(x) && x[i] == v {
-			i++
-		}
-		for j < len(y) && y[j] == v {
-			j++
 		}
 	}
 	return true
 }
 
-// numericCategories counts the distinct values of sorted x and y.
-func numericCategories(x, y []float64) (rc, cc []float64, labels []string) {
-	var vals []float64
-	for _, v := range [2][]float64{x, y} {
-		for i, a := range v {
-			if i == 0 || a != v[i-1] {
-				vals = append(vals, a)
+// mergedDistinct yields the distinct values of sorted x and y in order.
+func mergedDistinct(x, y []float64) func(func(float64) bool) {
+	return func(yield func(float64) bool) {
+		i, j := 0, 0
+		for i < len(x) || j < len(y) {
+			var v float64
+			if j == len(y) || i < len(x) && x[i] <= y[j] {
+				v = x[i]
+			} else {
+				v = y[j]
+			}
+			if !yield(v) {
+				return
+			}
+			for i < len(x) && x[i] == v {
+				i++
+			}
+			for j < len(y) && y[j] == v {
+				j++
 			}
 		}
 	}
-	slices.Sort(vals)
-	vals = slices.Compact(vals)
+}
+
+// numericCategories counts the distinct values of sorted x and y.
+func numericCategories(x, y []float64) (labels []string, rc, cc []float64) {
+	vals := slices.Collect(mergedDistinct(x, y))
 	rc, cc = make([]float64, len(vals)), make([]float64, len(vals))
-	for _, p := range [2]struct {
-		s   []float64
-		dst []float64
-	}{{x, rc}, {y, cc}} {
+	for _, p := range [2]struct{ s, dst []float64 }{{x, rc}, {y, cc}} {
+		i := 0
 		for _, a := range p.s {
-			i, _ := slices.BinarySearch(vals, a)
+			for vals[i] != a {
+				i++
+			}
 			p.dst[i]++
 		}
 	}
@@ -343,23 +329,31 @@ func numericCategories(x, y []float64) (rc, cc []float64, labels []string) {
 	for i, v := range vals {
 		labels[i] = fmt.Sprintf("%g", v)
 	}
-	return rc, cc, labels
+	return labels, rc, cc
 }
 
-func sortedStdDev(x []float64) float64 {
-	if len(x) < 2 {
-		return 0
+// meanStdDev returns the mean and the population standard deviation of x,
+// computed on x scaled by its largest magnitude so that squares cannot
+// overflow.
+func meanStdDev(x []float64) (mean, sd float64) {
+	var scale float64
+	for _, v := range x {
+		scale = max(scale, math.Abs(v))
+	}
+	if scale == 0 || len(x) == 0 {
+		return 0, 0
 	}
 	var m float64
 	for _, v := range x {
-		m += v
+		m += v / scale
 	}
 	m /= float64(len(x))
 	var ss float64
 	for _, v := range x {
-		ss += (v - m) * (v - m)
+		d := v/scale - m
+		ss += d * d
 	}
-	return math.Sqrt(ss / float64(len(x)))
+	return m * scale, math.Sqrt(ss/float64(len(x))) * scale
 }
 
 func sum(v []float64) float64 {

@@ -6,104 +6,134 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
-// multivariate runs MMD on the numeric columns when asked for.
-func multivariate(ref, cur []Column, opt *Options) (*Multivariate, error) {
+// multivariate runs MMD on the numeric columns when asked for. It returns
+// no result, and a warning saying why, when MMD was due but could not run.
+func multivariate(ref, cur []Column, opt *Options) (mv *Multivariate, warning string, err error) {
 	var cols []int
+	var empty []string
 	for i := range ref {
-		if !ref[i].Categorical {
+		switch {
+		case ref[i].Categorical:
+		case !hasNumber(ref[i].Num) || !hasNumber(cur[i].Num):
+			empty = append(empty, ref[i].Name)
+		default:
 			cols = append(cols, i)
 		}
 	}
 	switch {
-	case opt.Test == "mmd" && len(cols) == 0:
-		return nil, errors.New("mmd needs at least one numeric column")
+	case opt.Test == "mmd" && len(cols) == 0 && len(empty) == 0:
+		return nil, "", errors.New("the mmd test needs at least one numeric column")
 	case opt.Test == "mmd":
-	case opt.Test == "auto" && len(cols) >= 2 && opt.Permutations > 0:
+	case opt.Test == "auto" && len(cols)+len(empty) >= 2 && opt.Permutations > 0:
 	default:
-		return nil, nil
+		return nil, "", nil
 	}
-	perms := max(opt.Permutations, 1)
+	skipped := ""
+	if len(empty) > 0 {
+		skipped = fmt.Sprintf("left out %s with no values on one side", quoteList(empty))
+	}
+	if len(cols) == 0 || opt.Test == "auto" && len(cols) < 2 {
+		return nil, "multivariate test not run: it " + skipped, nil
+	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6d6d64))
-	x, nx := completeRows(ref, cols, opt.MMDMaxRows, rng)
-	y, ny := completeRows(cur, cols, opt.MMDMaxRows, rng)
+	x, nx, subX := completeRows(ref, cols, opt.MMDMaxRows, rng)
+	y, ny, subY := completeRows(cur, cols, opt.MMDMaxRows, rng)
+	if nx == 0 || ny == 0 {
+		return nil, "multivariate test not run: no row has every numeric column present on one side", nil
+	}
 	if opt.MMDStandardize {
 		standardize(x, y, len(cols))
 	}
-	mv := &Multivariate{Test: "mmd", Permutations: perms, ReferenceRowsUsed: nx, CurrentRowsUsed: ny, Standardized: opt.MMDStandardize}
+	// MMD with the median-distance bandwidth does not change when every
+	// value is multiplied by the same constant, so scaling to magnitude 1
+	// keeps squared distances from overflowing or underflowing.
+	scale := rescale(x, y)
+	if opt.Progress != nil {
+		opt.Progress("mmd", 0, 1)
+	}
+	r := MMDTest(x, y, len(cols), 0, opt.Permutations, opt.Seed)
+	if opt.Progress != nil {
+		opt.Progress("mmd", 1, 1)
+	}
+	if math.IsNaN(r.Statistic) || math.IsInf(r.Sigma, 0) {
+		return nil, "multivariate test not run: the kernel could not be evaluated on these values", nil
+	}
+	mv = &Multivariate{
+		Test: "mmd", Statistic: r.Statistic, PValue: r.PValue, Drift: r.PValue < opt.Alpha,
+		Sigma: r.Sigma * scale, Permutations: r.Permutations, Standardized: opt.MMDStandardize,
+		ReferenceRowsUsed: nx, CurrentRowsUsed: ny,
+	}
 	for _, c := range cols {
 		mv.Columns = append(mv.Columns, ref[c].Name)
 	}
-	if nx == 0 || ny == 0 {
-		mv.Note = "no rows with every numeric column present on one side"
-		mv.PValue = 1
-		return mv, nil
+	var notes []string
+	if subX || subY {
+		notes = append(notes, fmt.Sprintf("on a random subsample of %d rows per side at most", opt.MMDMaxRows))
 	}
-	if opt.Progress != nil {
-		opt.Progress(0, 1)
+	if dropped := rows(ref) - nx + rows(cur) - ny; dropped > 0 && !subX && !subY {
+		notes = append(notes, fmt.Sprintf("%d rows with a missing value left out", dropped))
 	}
-	r := MMDTest(x, y, len(cols), 0, perms, opt.Seed)
-	if opt.Progress != nil {
-		opt.Progress(1, 1)
+	if skipped != "" {
+		notes = append(notes, skipped)
 	}
-	mv.Statistic, mv.PValue, mv.Sigma = r.Statistic, r.PValue, r.Sigma
-	mv.Drift = r.PValue < opt.Alpha
-	if nx < columnRows(ref) || ny < columnRows(cur) {
-		mv.Note = fmt.Sprintf("on a random subsample of at most %d complete rows per side", opt.MMDMaxRows)
+	mv.Note = strings.Join(notes, "; ")
+	return mv, "", nil
+}
+
+func hasNumber(v []float64) bool {
+	return slices.ContainsFunc(v, func(x float64) bool { return !math.IsNaN(x) })
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
 	}
-	return mv, nil
+	return strings.Join(q, ", ")
 }
 
 // completeRows returns up to limit rows (row-major) in which every column of
-// cols is present, sampled uniformly without replacement, in file order.
-func completeRows(data []Column, cols []int, limit int, rng *rand.Rand) ([]float64, int) {
-	var rows []int
-	for r := range columnRows(data) {
-		ok := true
-		for _, c := range cols {
-			if math.IsNaN(data[c].Num[r]) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			rows = append(rows, r)
+// cols is present, sampled uniformly without replacement and kept in file
+// order, their number, and whether it subsampled.
+func completeRows(data []Column, cols []int, limit int, rng *rand.Rand) ([]float64, int, bool) {
+	var keep []int
+	for r := range rows(data) {
+		if !slices.ContainsFunc(cols, func(c int) bool { return math.IsNaN(data[c].Num[r]) }) {
+			keep = append(keep, r)
 		}
 	}
-	if len(rows) > limit {
+	sub := len(keep) > limit
+	if sub {
 		// Partial Fisher–Yates: the first limit entries become a uniform sample.
 		for i := range limit {
-			j := i + rng.IntN(len(rows)-i)
-			rows[i], rows[j] = rows[j], rows[i]
+			j := i + rng.IntN(len(keep)-i)
+			keep[i], keep[j] = keep[j], keep[i]
 		}
-		rows = rows[:limit]
-		slices.Sort(rows)
+		keep = keep[:limit]
+		slices.Sort(keep)
 	}
-	out := make([]float64, 0, len(rows)*len(cols))
-	for _, r := range rows {
+	out := make([]float64, 0, len(keep)*len(cols))
+	for _, r := range keep {
 		for _, c := range cols {
 			out = append(out, data[c].Num[r])
 		}
 	}
-	return out, len(rows)
+	return out, len(keep), sub
 }
 
 // standardize maps every column j of the row-major samples x and y (d
 // columns) to (v − mean_j) / sd_j, with the mean and population standard
 // deviation of x's column; a constant column is only centred.
 func standardize(x, y []float64, d int) {
-	n := float64(len(x) / d)
+	col := make([]float64, len(x)/d)
 	for j := range d {
-		var m, ss float64
-		for i := j; i < len(x); i += d {
-			m += x[i]
+		for i := range col {
+			col[i] = x[i*d+j]
 		}
-		m /= n
-		for i := j; i < len(x); i += d {
-			ss += (x[i] - m) * (x[i] - m)
-		}
-		sd := math.Sqrt(ss / n)
+		m, sd := meanStdDev(col)
 		if !(sd > 0) {
 			sd = 1
 		}
@@ -113,4 +143,24 @@ func standardize(x, y []float64, d int) {
 			}
 		}
 	}
+}
+
+// rescale divides x and y by their largest magnitude and returns it (1 when
+// every value is 0).
+func rescale(x, y []float64) float64 {
+	var m float64
+	for _, s := range [2][]float64{x, y} {
+		for _, v := range s {
+			m = max(m, math.Abs(v))
+		}
+	}
+	if m == 0 {
+		return 1
+	}
+	for _, s := range [2][]float64{x, y} {
+		for i := range s {
+			s[i] /= m
+		}
+	}
+	return m
 }

@@ -2,25 +2,31 @@ package drift
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
-// Options tune Compare. The zero value of a field means its default.
+// Options tune Compare. Start from DefaultOptions: every field is used as
+// given, and Validate rejects what makes no sense.
 type Options struct {
-	Test       string  // "auto" (default) or one of TestNames
-	Alpha      float64 // significance level; default 0.05
-	Correction string  // "none", "bonferroni" or "fdr" (default)
-	// MinEffect is the effect size a feature tested with a p-value must
-	// reach to count as drifted; default 0.1. Set a negative value for 0.
+	Test       string  // "auto" or one of TestNames
+	Alpha      float64 // significance level, in (0, 1)
+	Correction string  // one of Corrections
+	// MinEffect is the effect size, in [0, 1], that a feature tested with a
+	// p-value must reach to count as drifted; 0 trusts the p-value alone.
 	MinEffect float64
-	// DriftShare is the share of drifted features at which the dataset
-	// counts as drifted; default 0.5. Set a negative value for "any".
-	DriftShare   float64
-	Permutations int    // MMD permutations; default 500, negative skips MMD in auto mode
+	// DriftShare is the share of drifted features, in [0, 1], at which the
+	// dataset counts as drifted; 0 means any drifted feature.
+	DriftShare float64
+	// Permutations of the MMD test; 0 skips MMD in auto mode.
+	Permutations int
 	Seed         uint64 // MMD subsampling and permutations
-	MMDMaxRows   int    // rows per side used by MMD; default 2000
+	MMDMaxRows   int    // rows per side used by MMD, at least 2
 	// MMDStandardize scales every column by the reference's mean and
 	// standard deviation before MMD, so that one wide-ranged column does
 	// not decide the kernel bandwidth alone. Off by default: the columns
@@ -29,16 +35,17 @@ type Options struct {
 	// Thresholds overrides the default drift threshold of distance tests,
 	// by test name (psi, js, hellinger, wasserstein).
 	Thresholds map[string]float64
-	// Progress, when set, is called after each feature with the number of
-	// features done and the total, and once more before and after MMD.
-	Progress func(done, total int)
+	// Progress, when set, is called with the stage ("features" or "mmd"),
+	// the work done in it and its total.
+	Progress func(stage string, done, total int)
 }
 
-// Defaults used by Compare; see README "How driftwatch chooses a test".
+// Defaults and rules used by Compare; see README "How driftwatch chooses a
+// test".
 const (
 	DefaultAlpha        = 0.05
 	DefaultMinEffect    = 0.1
-	DefaultDriftShare   = 0.5
+	DefaultDriftShare   = 0.0
 	DefaultPermutations = 500
 	DefaultMMDMaxRows   = 2000
 	// DiscreteMaxValues is the largest number of distinct values (pooled)
@@ -52,8 +59,53 @@ const (
 	// identifier or a timestamp and is not tested.
 	IdentifierMinValues = 50
 	histogramBins       = 30
-	maxCategoryBars     = 20
+	maxCategoryBars     = 15
 )
+
+// DefaultOptions returns the options `driftwatch detect` uses without flags.
+func DefaultOptions() Options {
+	return Options{
+		Test:         "auto",
+		Alpha:        DefaultAlpha,
+		Correction:   "fdr",
+		MinEffect:    DefaultMinEffect,
+		DriftShare:   DefaultDriftShare,
+		Permutations: DefaultPermutations,
+		Seed:         1,
+		MMDMaxRows:   DefaultMMDMaxRows,
+	}
+}
+
+// RegisterFlags registers o's fields as flags on fs, with o's current
+// values as defaults.
+func (o *Options) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Test, "test", o.Test, "`test` for every feature: "+strings.Join(TestNames(), ", "))
+	fs.Float64Var(&o.Alpha, "alpha", o.Alpha, "significance level for tests with a p-value, in (0, 1)")
+	fs.StringVar(&o.Correction, "correction", o.Correction, "multiple-testing correction across features: none, bonferroni or fdr (Benjamini–Hochberg)")
+	fs.Float64Var(&o.MinEffect, "min-effect", o.MinEffect, "smallest effect size (KS distance or total variation, 0..1) that counts as drift; 0 trusts the p-value alone")
+	fs.Float64Var(&o.DriftShare, "drift-share", o.DriftShare, "share of drifted features (0..1) at which the dataset counts as drifted; 0 means any drifted feature")
+	fs.Func("threshold", "drift threshold of a distance test as `test=value`, e.g. psi=0.25 (repeatable)", o.setThreshold)
+	fs.IntVar(&o.Permutations, "permutations", o.Permutations, "permutations of the multivariate MMD test; 0 skips MMD in auto mode")
+	fs.IntVar(&o.MMDMaxRows, "mmd-max-rows", o.MMDMaxRows, "rows per side the MMD test uses (a random subsample above this; memory grows with its square)")
+	fs.BoolVar(&o.MMDStandardize, "mmd-standardize", o.MMDStandardize, "scale each numeric column by the reference's mean and standard deviation before MMD, so no single wide-ranged column dominates")
+	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed for MMD subsampling and permutations")
+}
+
+func (o *Options) setThreshold(s string) error {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("want test=value, got %q", s)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+	if err != nil {
+		return fmt.Errorf("threshold %q is not a number", val)
+	}
+	if o.Thresholds == nil {
+		o.Thresholds = map[string]float64{}
+	}
+	o.Thresholds[strings.TrimSpace(name)] = v
+	return nil
+}
 
 // testKind says which features a test applies to.
 type testKind uint8
@@ -70,7 +122,9 @@ type testSpec struct {
 	// threshold is the default drift threshold of a distance test; 0 for a
 	// test with a p-value (which is compared with alpha).
 	threshold float64
-	doc       string
+	// binned is set for distances between binned distributions.
+	binned func(ref, cur []float64) float64
+	doc    string
 }
 
 // tests is the one list of test names; flag validation and help read it too.
@@ -82,9 +136,9 @@ var tests = map[string]testSpec{
 	"wasserstein": {kind: numericOnly, threshold: 0.1, doc: "Wasserstein-1 in reference standard deviations; drift at ≥ 0.1"},
 	"chi2":        {kind: categoricalOnly, doc: "chi-squared homogeneity on the 2×k table (scipy chi2_contingency, no correction)"},
 	"fisher":      {kind: categoricalOnly, doc: "Fisher exact on 2×2 tables (two categories); chi2 otherwise"},
-	"psi":         {kind: anyFeature, threshold: 0.2, doc: "population stability index on reference deciles; drift at ≥ 0.2"},
-	"js":          {kind: anyFeature, threshold: 0.1, doc: "Jensen–Shannon distance, log base 2; drift at ≥ 0.1"},
-	"hellinger":   {kind: anyFeature, threshold: 0.1, doc: "Hellinger distance; drift at ≥ 0.1"},
+	"psi":         {kind: anyFeature, threshold: 0.2, binned: PSI, doc: "population stability index on reference deciles; drift at ≥ 0.2"},
+	"js":          {kind: anyFeature, threshold: 0.1, binned: JensenShannon, doc: "Jensen–Shannon distance, log base 2; drift at ≥ 0.1"},
+	"hellinger":   {kind: anyFeature, threshold: 0.1, binned: Hellinger, doc: "Hellinger distance; drift at ≥ 0.1"},
 	"mmd":         {kind: multivariateOnly, doc: "multivariate MMD² with a Gaussian kernel and a permutation p-value, numeric columns only"},
 }
 
@@ -108,65 +162,44 @@ var Corrections = []string{"none", "bonferroni", "fdr"}
 
 // Validate reports every problem with o, joined.
 func (o *Options) Validate() error {
-	_, err := o.withDefaults()
-	return err
-}
-
-func (o *Options) withDefaults() (Options, error) {
-	r := *o
 	var errs []error
-	if r.Test == "" {
-		r.Test = "auto"
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if _, ok := tests[o.Test]; !ok {
+		add("unknown test %q (want one of %s)", o.Test, strings.Join(TestNames(), ", "))
 	}
-	if _, ok := tests[r.Test]; !ok {
-		errs = append(errs, fmt.Errorf("unknown test %q (want one of %s)", r.Test, strings.Join(TestNames(), ", ")))
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		add("alpha %g is not between 0 and 1", o.Alpha)
 	}
-	if r.Alpha == 0 {
-		r.Alpha = DefaultAlpha
+	if !slices.Contains(Corrections, o.Correction) {
+		add("unknown correction %q (want %s)", o.Correction, strings.Join(Corrections, ", "))
 	}
-	if !(r.Alpha > 0 && r.Alpha < 1) {
-		errs = append(errs, fmt.Errorf("alpha %g is not between 0 and 1", r.Alpha))
+	if !(o.MinEffect >= 0 && o.MinEffect <= 1) {
+		add("min effect %g is not between 0 and 1", o.MinEffect)
 	}
-	if r.Correction == "" {
-		r.Correction = "fdr"
+	if !(o.DriftShare >= 0 && o.DriftShare <= 1) {
+		add("drift share %g is not between 0 and 1", o.DriftShare)
 	}
-	if !slices.Contains(Corrections, r.Correction) {
-		errs = append(errs, fmt.Errorf("unknown correction %q (want none, bonferroni or fdr)", r.Correction))
+	if o.Permutations < 0 || o.Test == "mmd" && o.Permutations < 1 {
+		add("%d permutations: MMD needs at least 1 (0 skips it in auto mode)", o.Permutations)
 	}
-	r.MinEffect = defaultOrZero(r.MinEffect, DefaultMinEffect)
-	r.DriftShare = defaultOrZero(r.DriftShare, DefaultDriftShare)
-	if r.MinEffect > 1 || r.DriftShare > 1 {
-		errs = append(errs, errors.New("min effect and drift share must be at most 1"))
+	if o.MMDMaxRows < 2 {
+		add("mmd max rows %d is below 2", o.MMDMaxRows)
 	}
-	if r.Permutations == 0 {
-		r.Permutations = DefaultPermutations
-	}
-	if r.MMDMaxRows == 0 {
-		r.MMDMaxRows = DefaultMMDMaxRows
-	}
-	if r.Test == "mmd" && r.Permutations < 1 {
-		errs = append(errs, errors.New("the mmd test needs at least 1 permutation"))
-	}
-	if r.MMDMaxRows < 2 {
-		errs = append(errs, fmt.Errorf("mmd max rows %d is below 2", r.MMDMaxRows))
-	}
-	for name, v := range r.Thresholds {
+	for _, name := range slices.Sorted(maps.Keys(o.Thresholds)) {
+		v := o.Thresholds[name]
 		if tests[name].threshold == 0 {
-			errs = append(errs, fmt.Errorf("threshold for %q: only distance tests (psi, js, hellinger, wasserstein) take a threshold", name))
-		} else if !(v > 0) {
-			errs = append(errs, fmt.Errorf("threshold for %q must be positive, got %g", name, v))
+			add("threshold for %q: only distance tests (psi, js, hellinger, wasserstein) take a threshold", name)
+		} else if !(v > 0) || math.IsInf(v, 0) {
+			add("threshold for %q must be a positive number, got %g", name, v)
 		}
 	}
-	return r, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
-// defaultOrZero maps 0 to def and a negative value to 0.
-func defaultOrZero(v, def float64) float64 {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
+// threshold returns the drift threshold of the named distance test.
+func (o *Options) threshold(name string) float64 {
+	if v, ok := o.Thresholds[name]; ok {
+		return v
 	}
-	return v
+	return tests[name].threshold
 }

@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -9,16 +11,18 @@ import (
 // span the pooled 0.5% to 99.5% quantiles; values outside fall into the
 // outer bins, so a few extreme values do not squash the picture.
 func numericSummary(x, y []float64) *Summary {
-	lo := min(sortedQuantile(x, 0.005), sortedQuantile(y, 0.005))
-	hi := max(sortedQuantile(x, 0.995), sortedQuantile(y, 0.995))
+	lo := min(distQuantile7(x, 0.005), distQuantile7(y, 0.005))
+	hi := max(distQuantile7(x, 0.995), distQuantile7(y, 0.995))
 	if !(hi > lo) {
 		w := max(math.Abs(lo)*0.05, 0.5)
 		lo, hi = lo-w, hi+w
 	}
 	edges := make([]float64, histogramBins+1)
+	step := hi/histogramBins - lo/histogramBins // no overflow near ±MaxFloat64
 	for i := range edges {
-		edges[i] = lo + (hi-lo)*float64(i)/histogramBins
+		edges[i] = lo + step*float64(i)
 	}
+	edges[histogramBins] = hi
 	inner := edges[1:histogramBins]
 	return &Summary{
 		Edges:     edges,
@@ -27,50 +31,39 @@ func numericSummary(x, y []float64) *Summary {
 	}
 }
 
-// categorySummary keeps the maxCategoryBars categories with the largest
-// pooled counts, in that order, and folds the rest into "(other)".
+// categorySummary returns the shares of every category, or, past
+// maxCategoryBars categories, of the maxCategoryBars−1 with the largest
+// share in either sample (so a category that only the current data has
+// many of is shown) and one "other (k)" bar for the k others.
 func categorySummary(labels []string, rc, cc []float64) *Summary {
+	rs, cs := sum(rc), sum(cc)
 	order := make([]int, len(labels))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		// Descending pooled count; the labels are sorted, so ties keep name order.
-		return cmpFloat(rc[b]+cc[b], rc[a]+cc[a])
-	})
+	share := func(i int) float64 { return max(rc[i]/rs, cc[i]/cs) }
+	if len(labels) > maxCategoryBars {
+		// Largest first; labels are sorted, so ties keep name order.
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(share(b), share(a)) })
+	}
 	s := &Summary{}
 	var ro, co float64
 	for k, i := range order {
-		if k >= maxCategoryBars {
+		if len(labels) > maxCategoryBars && k >= maxCategoryBars-1 {
 			ro += rc[i]
 			co += cc[i]
 			continue
 		}
 		s.Labels = append(s.Labels, labels[i])
-		s.Reference = append(s.Reference, rc[i])
-		s.Current = append(s.Current, cc[i])
+		s.Reference = append(s.Reference, rc[i]/rs)
+		s.Current = append(s.Current, cc[i]/cs)
 	}
-	if len(order) > maxCategoryBars {
-		s.Labels = append(s.Labels, "(other)")
-		s.Reference = append(s.Reference, ro)
-		s.Current = append(s.Current, co)
-	}
-	rs, cs := sum(rc), sum(cc)
-	for i := range s.Reference {
-		s.Reference[i] /= rs
-		s.Current[i] /= cs
+	if len(labels) > maxCategoryBars {
+		s.Labels = append(s.Labels, fmt.Sprintf("other (%d)", len(labels)-maxCategoryBars+1))
+		s.Reference = append(s.Reference, ro/rs)
+		s.Current = append(s.Current, co/cs)
 	}
 	return s
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // shares divides counts by their total in place.
@@ -82,15 +75,4 @@ func shares(c []float64) []float64 {
 		}
 	}
 	return c
-}
-
-// sortedQuantile returns the q-quantile of sorted x by linear interpolation
-// between closest ranks (numpy's default).
-func sortedQuantile(x []float64, q float64) float64 {
-	h := q * float64(len(x)-1)
-	i := int(h)
-	if i+1 >= len(x) {
-		return x[len(x)-1]
-	}
-	return x[i] + (h-float64(i))*(x[i+1]-x[i])
 }
