@@ -101,7 +101,7 @@ func TestDetectRealData(t *testing.T) {
 			if r.Multivariate == nil {
 				t.Fatal("no multivariate result with several numeric columns")
 			}
-			if r.Multivariate.Drift != c.wantDrift && c.name != "seattle weather 2012 vs 2015" {
+			if r.Multivariate.Drift != c.wantDrift {
 				t.Errorf("multivariate drift = %v (p %g), want %v", r.Multivariate.Drift, r.Multivariate.PValue, c.wantDrift)
 			}
 		})
@@ -138,6 +138,9 @@ func TestDetectBadInput(t *testing.T) {
 		{"unknown format", []string{"--reference", good, "--current", good, "--format", "pdf"}, `pdf`},
 		{"bad alpha", []string{"--reference", good, "--current", good, "--alpha", "2"}, `alpha`},
 		{"bad threshold", []string{"--reference", good, "--current", good, "--threshold", "ks=0.1"}, `ks`},
+		{"NaN min effect", []string{"--reference", good, "--current", good, "--min-effect", "NaN"}, `min effect NaN`},
+		{"negative drift share", []string{"--reference", good, "--current", good, "--drift-share", "-1"}, `drift share -1`},
+		{"mmd without permutations", []string{"--reference", good, "--current", good, "--test", "mmd", "--permutations", "0"}, `permutations`},
 		{"unknown flag", []string{"--refrence", good}, `refrence`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -315,5 +318,37 @@ func TestDetectMixedFormats(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDetectColumnSelection: the current file is read with the reference's
+// columns only, so a column that only it has (or that --columns left out)
+// is never parsed and is reported as ignored only when the reference lacks
+// it.
+func TestDetectColumnSelection(t *testing.T) {
+	dir := t.TempDir()
+	ref := writeFile(t, dir, "ref.csv", "x,y\n1,a\n2,b\n3,a\n")
+	cur := writeFile(t, dir, "cur.csv", "x,y,v\n1,a,1\n2,b,abc\n3,b,3\n")
+	code, out, errOut := detect(t, "--reference", ref, "--current", cur, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct{ Warnings []string }
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "cur.csv were ignored: v") {
+		t.Errorf("warnings %q, want one naming v", r.Warnings)
+	}
+	code, out, errOut = detect(t, "--reference", ref, "--current", cur, "--columns", "x", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("--columns x: exit %d: %s", code, errOut)
+	}
+	r.Warnings = nil
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 1 || !strings.HasSuffix(r.Warnings[0], "ignored: v") {
+		t.Errorf("--columns x: warnings %q, want one naming only v", r.Warnings)
 	}
 }

@@ -68,9 +68,16 @@ func (p *progress) reading(path string) func(done, total int64) {
 	}
 }
 
-// features is a drift.Options.Progress callback.
-func (p *progress) features(done, total int) {
-	p.show(fmt.Sprintf("testing: %d of %d", done, total), done == total)
+// compare is a drift.Options.Progress callback.
+func (p *progress) compare(stage string, done, total int) {
+	switch stage {
+	case "features":
+		p.show(fmt.Sprintf("testing features: %d of %d", done, total), done == total)
+	case "mmd":
+		if done < total {
+			p.show("running the multivariate MMD permutation test", true)
+		}
+	}
 }
 
 func bytesHuman(n int64) string {

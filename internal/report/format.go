@@ -59,23 +59,21 @@ func verdict(r *drift.Report) (head, detail string) {
 	if r.Drift {
 		head = "Drift detected"
 	}
-	detail = fmt.Sprintf("%d of %d tested features drifted (%s); dataset drift threshold %s",
-		r.DriftedFeatures, tested(r), fmtShare(r.DriftShare), fmtShare(r.Settings.DriftShareThreshold))
-	if mv := r.Multivariate; mv != nil && mv.Drift {
-		detail += "; the multivariate MMD test found drift"
+	mv := r.Multivariate
+	if r.Settings.Test == "mmd" {
+		if mv == nil {
+			return head, "the multivariate MMD test could not run"
+		}
+		return head, "decided by the multivariate MMD test, p-value " + fmtP(mv.PValue)
+	}
+	detail = fmt.Sprintf("%d of %d features drifted (%s)", r.DriftedFeatures, len(r.Features), fmtShare(r.DriftShare))
+	if t := r.Settings.DriftShareThreshold; t > 0 {
+		detail += "; dataset drift threshold " + fmtShare(t)
+	}
+	if mv != nil && mv.Drift {
+		detail += "; the multivariate MMD test also finds a joint change (p-value " + fmtP(mv.PValue) + ")"
 	}
 	return head, detail
-}
-
-// tested counts the features that a test could be run on.
-func tested(r *drift.Report) int {
-	n := 0
-	for i := range r.Features {
-		if r.Features[i].Test != "none" {
-			n++
-		}
-	}
-	return n
 }
 
 // driftText is the short verdict on a feature.

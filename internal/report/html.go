@@ -35,6 +35,14 @@ type htmlPage struct {
 	CurColor     template.CSS
 }
 
+// shareTile shows the dataset's drift-share threshold.
+func shareTile(t float64) htmlTile {
+	if t == 0 {
+		return htmlTile{Label: "Dataset drift when", Value: "any", Sub: "feature drifts"}
+	}
+	return htmlTile{Label: "Drift threshold", Value: fmtShare(t), Sub: "share of drifted features"}
+}
+
 // htmlTile is one of the summary numbers under the verdict.
 type htmlTile struct {
 	Label, Value, Sub string
@@ -96,8 +104,8 @@ func writeHTML(buf *bytes.Buffer, r *drift.Report, m Meta) error {
 		v.Title += ": " + orDash(m.Reference) + " vs " + orDash(m.Current)
 	}
 	v.Tiles = []htmlTile{
-		{Label: "Drifted features", Value: fmt.Sprintf("%d / %d", r.DriftedFeatures, tested(r)), Sub: fmtShare(r.DriftShare) + " of tested features", Alert: r.DriftedFeatures > 0},
-		{Label: "Drift threshold", Value: fmtShare(r.Settings.DriftShareThreshold), Sub: "share of drifted features"},
+		{Label: "Drifted features", Value: fmt.Sprintf("%d / %d", r.DriftedFeatures, len(r.Features)), Sub: fmtShare(r.DriftShare) + " of features", Alert: r.DriftedFeatures > 0},
+		shareTile(r.Settings.DriftShareThreshold),
 		{Label: "Reference rows", Value: fmtInt(r.ReferenceRows), Sub: m.Reference},
 		{Label: "Current rows", Value: fmtInt(r.CurrentRows), Sub: m.Current},
 	}

@@ -36,9 +36,6 @@ const (
 	// legendBand is the strip above the plot that holds the legend, so
 	// that the legend never covers a bar.
 	legendBand = vg.Length(18)
-	// maxBars is the number of categories drawn; the rest are merged into
-	// one "other" bar.
-	maxBars = 15
 	// maxLabel is the longest category label drawn, in runes.
 	maxLabel = 18
 )
@@ -152,8 +149,8 @@ func numericPlot(p *plot.Plot, s *drift.Summary, name string) error {
 }
 
 // categoricalPlot adds grouped bars of the two samples to p, one group per
-// label, and returns the height the picture needs. Past maxBars labels it
-// keeps the largest and merges the others into one bar. A few short labels
+// label, and returns the height the picture needs (drift folds rare
+// categories into one bar before this). A few short labels
 // stand under vertical bars; more or longer ones label horizontal bars, one
 // per line, largest first.
 func categoricalPlot(p *plot.Plot, labels []string, ref, cur []float64) (vg.Length, error) {
@@ -161,7 +158,7 @@ func categoricalPlot(p *plot.Plot, labels []string, ref, cur []float64) (vg.Leng
 	if len(ref) != n || len(cur) != n {
 		return 0, fmt.Errorf("summary has %d labels for %d reference and %d current bars", n, len(ref), len(cur))
 	}
-	labels, ref, cur = topCategories(labels, ref, cur)
+	labels, ref, cur = slices.Clone(labels), slices.Clone(ref), slices.Clone(cur)
 	horizontal := len(labels) > 6
 	ymax := 0.0
 	for i := range labels {
@@ -216,44 +213,6 @@ func categoricalPlot(p *plot.Plot, labels []string, ref, cur []float64) (vg.Leng
 	}
 	majorTicks(p)
 	return height, nil
-}
-
-// topCategories returns copies of the labels and shares, cut to
-// maxBars bars: the categories with the largest share in either sample,
-// then one "other (k)" bar with the rest.
-func topCategories(allLabels []string, allRef, allCur []float64) (labels []string, ref, cur []float64) {
-	n := len(allLabels)
-	if n <= maxBars {
-		return slices.Clone(allLabels), slices.Clone(allRef), slices.Clone(allCur)
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	weight := func(i int) float64 { return max(clean(allRef[i]), clean(allCur[i])) }
-	slices.SortStableFunc(idx, func(a, b int) int {
-		wa, wb := weight(a), weight(b)
-		switch {
-		case wa > wb:
-			return -1
-		case wa < wb:
-			return 1
-		}
-		return 0
-	})
-	keep := maxBars - 1
-	var restRef, restCur float64
-	for _, i := range idx[:keep] {
-		labels = append(labels, allLabels[i])
-		ref = append(ref, allRef[i])
-		cur = append(cur, allCur[i])
-	}
-	for _, i := range idx[keep:] {
-		restRef += clean(allRef[i])
-		restCur += clean(allCur[i])
-	}
-	labels = append(labels, fmt.Sprintf("other (%d)", n-keep))
-	return labels, append(ref, restRef), append(cur, restCur)
 }
 
 // finiteEdges returns a copy of edges in which infinite outer edges are
