@@ -35,6 +35,14 @@ type htmlPage struct {
 	CurColor     template.CSS
 }
 
+// shareRule says when the dataset counts as drifted.
+func shareRule(t float64) string {
+	if t == 0 {
+		return "any feature drifts"
+	}
+	return fmtShare(t) + " of features drift"
+}
+
 // shareTile shows the dataset's drift-share threshold.
 func shareTile(t float64) htmlTile {
 	if t == 0 {
@@ -136,7 +144,7 @@ func writeHTML(buf *bytes.Buffer, r *drift.Report, m Meta) error {
 		{"Alpha", fmtNum(s.Alpha)},
 		{"Correction", orDash(s.Correction)},
 		{"Min effect", fmtNum(s.MinEffect)},
-		{"Drift share threshold", fmtShare(s.DriftShareThreshold)},
+		{"Dataset drift when", shareRule(s.DriftShareThreshold)},
 	}
 	if s.Permutations > 0 {
 		v.Settings = append(v.Settings, htmlFact{"Permutations", fmtInt(s.Permutations)}, htmlFact{"Seed", strconv.FormatUint(s.Seed, 10)})
