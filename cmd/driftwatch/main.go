@@ -31,6 +31,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"detect", "compare a current dataset with a reference and report drift", runDetect},
+		{"check-config", "check a configuration file and print every problem", runCheckConfig},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", runHelp},
 	}
@@ -69,7 +70,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Run 'driftwatch help <command>' or 'driftwatch <command> --help' for a command's flags.

@@ -14,30 +14,30 @@ import (
 // Options tune Compare. Start from DefaultOptions: every field is used as
 // given, and Validate rejects what makes no sense.
 type Options struct {
-	Test       string  // "auto" or one of TestNames
-	Alpha      float64 // significance level, in (0, 1)
-	Correction string  // one of Corrections
+	Test       string  `yaml:"test"`       // "auto" or one of TestNames
+	Alpha      float64 `yaml:"alpha"`      // significance level, in (0, 1)
+	Correction string  `yaml:"correction"` // one of Corrections
 	// MinEffect is the effect size, in [0, 1], that a feature tested with a
 	// p-value must reach to count as drifted; 0 trusts the p-value alone.
-	MinEffect float64
+	MinEffect float64 `yaml:"min_effect"`
 	// DriftShare is the share of drifted features, in [0, 1], at which the
 	// dataset counts as drifted; 0 means any drifted feature.
-	DriftShare float64
+	DriftShare float64 `yaml:"drift_share"`
 	// Permutations of the MMD test; 0 skips MMD in auto mode.
-	Permutations int
-	Seed         uint64 // MMD subsampling and permutations
-	MMDMaxRows   int    // rows per side used by MMD, at least 2
+	Permutations int    `yaml:"permutations"`
+	Seed         uint64 `yaml:"seed"`         // MMD subsampling and permutations
+	MMDMaxRows   int    `yaml:"mmd_max_rows"` // rows per side used by MMD, at least 2
 	// MMDStandardize scales every column by the reference's mean and
 	// standard deviation before MMD, so that one wide-ranged column does
 	// not decide the kernel bandwidth alone. Off by default: the columns
 	// are used as given.
-	MMDStandardize bool
+	MMDStandardize bool `yaml:"mmd_standardize"`
 	// Thresholds overrides the default drift threshold of distance tests,
 	// by test name (psi, js, hellinger, wasserstein).
-	Thresholds map[string]float64
+	Thresholds map[string]float64 `yaml:"thresholds"`
 	// Progress, when set, is called with the stage ("features" or "mmd"),
 	// the work done in it and its total.
-	Progress func(stage string, done, total int)
+	Progress func(stage string, done, total int) `yaml:"-"`
 }
 
 // Defaults and rules used by Compare; see README "How driftwatch chooses a

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/driftwatch/driftwatch/collectors/payload"
+	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/stream"
+)
+
+// Defaults filled in at load for what the file leaves out.
+const (
+	DefaultListen         = ":8080"
+	DefaultAdminListen    = ":9464"
+	DefaultQueueSize      = 10_000
+	MaxQueueSize          = 1 << 24
+	DefaultWindowSize     = 1000
+	DefaultReferenceFirst = 1000
+)
+
+// Config is the raw configuration file, with defaults filled in. It is
+// what the file says; Compile turns it into the objects the sidecar runs.
+type Config struct {
+	// Listen is the proxy's address, host:port.
+	Listen string `yaml:"listen"`
+	// AdminListen serves /metrics, /healthz, /readyz and /api/v1.
+	AdminListen string `yaml:"admin_listen"`
+	// Upstream is the model server's URL; required.
+	Upstream string        `yaml:"upstream"`
+	Proxy    ProxyConfig   `yaml:"proxy"`
+	Models   []ModelConfig `yaml:"models"`
+
+	file string // the file it was read from, for relative paths
+}
+
+// ProxyConfig is the proxy section: the fields of proxy.Config other than
+// the upstream, and the size of the tap queue.
+type ProxyConfig struct {
+	CaptureLimit Size          `yaml:"capture_limit"`
+	Timeout      time.Duration `yaml:"timeout"`
+	RewriteHost  bool          `yaml:"rewrite_host"`
+	MaxIdleConns int           `yaml:"max_idle_conns"`
+	// QueueSize is the capacity of the tap queue between the proxy and the
+	// decoders; exchanges beyond it are dropped and counted.
+	QueueSize int `yaml:"queue_size"`
+}
+
+// DefaultProxy returns the proxy section used when the file has none.
+func DefaultProxy() ProxyConfig {
+	return ProxyConfig{
+		CaptureLimit: proxy.DefaultCaptureLimit,
+		Timeout:      proxy.DefaultTimeout,
+		MaxIdleConns: proxy.DefaultMaxIdleConns,
+		QueueSize:    DefaultQueueSize,
+	}
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it fills in defaults.
+func (c *ProxyConfig) UnmarshalYAML(n *yaml.Node) error {
+	*c = DefaultProxy()
+	type plain ProxyConfig
+	return n.Decode((*plain)(c))
+}
+
+// ModelConfig says which traffic belongs to a model, how to decode it and
+// how to watch it for drift.
+type ModelConfig struct {
+	Match   MatchConfig    `yaml:"match"`
+	Payload payload.Config `yaml:"payload"`
+	Drift   DriftConfig    `yaml:"drift"`
+}
+
+// DefaultModel returns the model entry used when the file lists none: it
+// matches every request, detects the protocol and watches for drift with
+// the default drift section.
+func DefaultModel() ModelConfig {
+	return ModelConfig{Drift: DefaultDrift()}
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it fills in defaults.
+func (c *ModelConfig) UnmarshalYAML(n *yaml.Node) error {
+	*c = DefaultModel()
+	type plain ModelConfig
+	return n.Decode((*plain)(c))
+}
+
+// MatchConfig selects requests by their URL path. All fields set must
+// match; an empty MatchConfig matches every request.
+type MatchConfig struct {
+	// PathPrefix matches request paths that start with it.
+	PathPrefix string `yaml:"path_prefix"`
+	// Model matches the model name in the path: the segment after
+	// /models/, up to the next "/" or ":" (OIP v2, KServe v1, TF Serving
+	// URLs such as /v2/models/iris/infer or /v1/models/iris:predict).
+	Model string `yaml:"model"`
+}
+
+// DriftConfig configures the live drift monitor of a model, one per
+// model version seen in its traffic.
+type DriftConfig struct {
+	Window    stream.WindowConfig `yaml:"window"`
+	Reference ReferenceConfig     `yaml:"reference"`
+	// Options of the comparison; the file's values override
+	// drift.LiveOptions() field by field.
+	Options drift.Options `yaml:"options"`
+	// Features and Predictions select what is tested; neither means both.
+	Features    bool `yaml:"features"`
+	Predictions bool `yaml:"predictions"`
+	MinRecords  int  `yaml:"min_records"`
+	MaxColumns  int  `yaml:"max_columns"`
+}
+
+// DefaultDrift returns the drift section used when a model has none:
+// tumbling windows of DefaultWindowSize records compared with the first
+// DefaultReferenceFirst records.
+func DefaultDrift() DriftConfig {
+	return DriftConfig{
+		Window:    stream.WindowConfig{Size: DefaultWindowSize, Mode: stream.Tumbling},
+		Reference: ReferenceConfig{First: DefaultReferenceFirst},
+		Options:   drift.LiveOptions(),
+	}
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it fills in defaults. A
+// window or reference given in the file replaces the default one whole
+// rather than field by field; options merge field by field.
+func (c *DriftConfig) UnmarshalYAML(n *yaml.Node) error {
+	*c = DefaultDrift()
+	if hasKey(n, "window") {
+		c.Window = stream.WindowConfig{}
+	}
+	if hasKey(n, "reference") {
+		c.Reference = ReferenceConfig{}
+	}
+	type plain DriftConfig
+	return n.Decode((*plain)(c))
+}
+
+// ReferenceConfig says what a window is compared with: a file (CSV, JSONL
+// or Parquet, with prediction columns named "prediction:<name>"), or the
+// first N records seen. File and First are mutually exclusive.
+type ReferenceConfig struct {
+	// File is a path, relative to the configuration file's directory.
+	File  string `yaml:"file"`
+	First int    `yaml:"first"`
+}
+
+// Default returns the configuration of a file that gives only upstream.
+func Default() *Config {
+	return &Config{
+		Listen:      DefaultListen,
+		AdminListen: DefaultAdminListen,
+		Proxy:       DefaultProxy(),
+	}
+}
+
+// hasKey reports whether the mapping n has key with a non-null value.
+func hasKey(n *yaml.Node, key string) bool {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].ShortTag() != "!!null" {
+			return true
+		}
+	}
+	return false
+}

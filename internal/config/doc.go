@@ -1,0 +1,93 @@
+// Package config loads driftwatch's one YAML configuration file.
+//
+// Load and Parse decode strictly and return every problem at once, each an
+// *Error that renders as
+//
+//	file:line:col: path: message
+//
+// for example
+//
+//	driftwatch.yaml:7:7: models[0].drift.window.size: want an integer, got "big"
+//	driftwatch.yaml:3:3: proxy.timout: unknown field "timout"
+//
+// A YAML syntax error has a line but no column (the YAML library reports
+// none) and no path. How it works: the file is parsed into yaml.Node values
+// first; a walk over the nodes, led by reflection over the target types and
+// their yaml tags, reports each unknown or repeated key, each value of the
+// wrong kind and each scalar that does not decode, with its exact position
+// and path. The sections without such errors are then decoded (their
+// UnmarshalYAML methods fill in defaults with the `type plain T` trick) and
+// checked: this package's own checks point at the field they are about; a
+// component's Validate error points at the one field of its section that
+// the message names, else at the section. Own-field checks live in a
+// validation pass rather than in UnmarshalYAML because the YAML library
+// stops at the first error an UnmarshalYAML returns, and we report them
+// all.
+//
+// Config is the raw file with defaults; Compile turns it into a Runtime of
+// the objects the sidecar runs (proxy.Config, payload decoders, drift
+// monitor templates, matchers).
+//
+// # Schema
+//
+// testdata/good/full.yaml shows every field. All but upstream are
+// optional; the defaults are in brackets.
+//
+//	listen: host:port              # the proxy [:8080]
+//	admin_listen: host:port        # /metrics, /healthz, /readyz, /api/v1 [:9464]
+//	upstream: http://host:port     # the model server; required
+//	proxy:
+//	  capture_limit: 1MiB          # bytes, or a size with B, KB, MB, GB, KiB, MiB, GiB; negative: no capture [1MiB]
+//	  timeout: 30s                 # connect + response headers, a Go duration [30s]
+//	  rewrite_host: false          # send the upstream's Host [false]
+//	  max_idle_conns: 256          # [256]
+//	  queue_size: 10000            # tap queue; more is dropped and counted [10000]
+//	models:                        # first match wins [one entry matching everything]
+//	  - match:                     # all set fields must match; {} matches everything
+//	      path_prefix: /v2/models/iris
+//	      model: iris              # the path segment after /models/
+//	    payload:                   # payload.Config
+//	      protocol: oip-v2         # auto, json, mlflow, oip-v2, seldon-v1, tf-serving [auto]
+//	      model: iris              # override the name the traffic gives
+//	      version: "3"
+//	      model_header: X-Model-Name
+//	      version_header: X-Model-Version
+//	      feature_names: [a, b]
+//	      features_path: $.rows    # protocol json only
+//	      predictions_path: $.out
+//	      max_body_bytes: 67108864
+//	    drift:
+//	      window:                  # stream.WindowConfig [size: 1000, mode: tumbling]
+//	        size: 10000
+//	        duration: 10m
+//	        mode: sliding          # tumbling or sliding
+//	        step: 2500
+//	        step_duration: 1m
+//	        max_records: 10000
+//	      reference:               # exactly one of [first: 1000]
+//	        file: ref.csv          # CSV, JSONL or Parquet, relative to this file
+//	        first: 1000            # the first N records seen
+//	      options:                 # drift.Options, over drift.LiveOptions()
+//	        test: auto
+//	        alpha: 0.05
+//	        correction: fdr        # none, bonferroni, fdr
+//	        min_effect: 0.1
+//	        drift_share: 0
+//	        permutations: 100
+//	        seed: 1
+//	        mmd_max_rows: 500
+//	        mmd_standardize: false
+//	        thresholds: {psi: 0.2}
+//	      features: true           # neither features nor predictions: both
+//	      predictions: false
+//	      min_records: 100
+//	      max_columns: 1024
+//
+// A window or reference given in the file replaces the default one whole;
+// options are merged field by field over the defaults. Merge keys (<<) are
+// not supported; anchors and aliases are.
+//
+// New sections (rules, receivers) are added as fields of Config with
+// their own types: the walk, the decoding and the error positions need no
+// change, and their checks join validate.
+package config

@@ -1,0 +1,197 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors/drift"
+)
+
+// validate runs the semantic checks of every section that decoded, each
+// error at the node of the field it is about.
+//
+// The checks of this package point at their field. A component's
+// Validate error points at the field of its section whose key is the one
+// the message names (e.g. "alpha 2 is not between 0 and 1" at
+// options.alpha); when the message names no key of the section present in
+// the file, or several, it points at the section itself.
+func (p *parser) validate(cfg *Config) {
+	p.checkAddr(cfg.Listen, "listen")
+	p.checkAddr(cfg.AdminListen, "admin_listen")
+	if !p.dirty["listen"] && !p.dirty["admin_listen"] && cfg.Listen == cfg.AdminListen {
+		p.errorAt("admin_listen", "same address as listen, %q", cfg.Listen)
+	}
+
+	switch {
+	case p.dirty["upstream"]:
+	case cfg.Upstream == "":
+		p.errorAt("upstream", "required: the URL of the model server, e.g. http://127.0.0.1:8081")
+	default:
+		pc := proxy.Config{Upstream: cfg.Upstream}
+		p.component("upstream", pc.Validate())
+	}
+
+	pc := cfg.proxyConfig()
+	pc.Upstream = "http://upstream" // checked above
+	p.component("proxy", pc.Validate())
+	if q := cfg.Proxy.QueueSize; !p.dirty["proxy.queue_size"] && (q < 1 || q > MaxQueueSize) {
+		p.errorAt("proxy.queue_size", "%d is not between 1 and %d", q, MaxQueueSize)
+	}
+
+	first := map[MatchConfig]int{}
+	for i := range cfg.Models {
+		path := fmt.Sprintf("models[%d]", i)
+		m := &cfg.Models[i]
+		if !p.dirty[path+".match"] {
+			p.validateMatch(path+".match", i, m.Match, first)
+		}
+		p.component(path+".payload", m.Payload.Validate())
+		p.validateDrift(path+".drift", &m.Drift)
+	}
+}
+
+func (p *parser) validateMatch(path string, i int, m MatchConfig, first map[MatchConfig]int) {
+	if j, ok := first[m]; ok {
+		p.errorAt(path, "same match as models[%d] (line %d): this entry is never used",
+			j, p.node(fmt.Sprintf("models[%d]", j)).Line)
+	} else {
+		first[m] = i
+	}
+	if m.PathPrefix != "" && !strings.HasPrefix(m.PathPrefix, "/") {
+		p.errorAt(path+".path_prefix", "%q does not start with /", m.PathPrefix)
+	}
+	if strings.ContainsAny(m.Model, "/:") {
+		p.errorAt(path+".model", "%q: a model name has no / or :", m.Model)
+	}
+}
+
+func (p *parser) validateDrift(path string, d *DriftConfig) {
+	p.component(path+".window", d.Window.Validate())
+	p.component(path+".options", d.Options.Validate())
+	r := d.Reference
+	switch {
+	case p.dirty[path+".reference"]:
+	case r.File != "" && r.First != 0:
+		p.errorAt(path+".reference", "file and first are mutually exclusive")
+	case r.File == "" && r.First == 0:
+		p.errorAt(path+".reference", "one of file or first is required")
+	case r.First < 0 || r.First > drift.MaxReferenceFirst:
+		p.errorAt(path+".reference.first", "%d is not between 1 and %d", r.First, drift.MaxReferenceFirst)
+	}
+	switch {
+	case p.dirty[path+".min_records"]:
+	case d.MinRecords < 0:
+		p.errorAt(path+".min_records", "%d is negative", d.MinRecords)
+	case !p.dirty[path+".window"] && d.Window.Size > 0 && d.MinRecords > d.Window.Size:
+		p.errorAt(path+".min_records", "%d is larger than the window size %d", d.MinRecords, d.Window.Size)
+	}
+	if !p.dirty[path+".max_columns"] && d.MaxColumns < 0 {
+		p.errorAt(path+".max_columns", "%d is negative", d.MaxColumns)
+	}
+}
+
+// checkAddr checks a host:port listen address at path.
+func (p *parser) checkAddr(addr, path string) {
+	if p.dirty[path] {
+		return
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		p.errorAt(path, "%q is not host:port", addr)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.errorAt(path, "%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+}
+
+// component records the errors of a component's Validate for the section
+// at path, each at the field it names if that can be told (see validate).
+func (p *parser) component(path string, err error) {
+	if p.dirty[path] {
+		return // its values are defaults standing in for errors
+	}
+	for _, e := range splitErrors(err) {
+		msg := e.Error()
+		p.errorAt(p.fieldNamed(path, msg), "%s", msg)
+	}
+}
+
+// fieldNamed returns the path of the one key of the section at path,
+// present in the file, that msg names; else path.
+func (p *parser) fieldNamed(path, msg string) string {
+	n := p.nodes[path]
+	if n == nil || n.Kind != yaml.MappingNode {
+		return path
+	}
+	found := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if names(msg, k) {
+			if found != "" {
+				return path
+			}
+			found = k
+		}
+	}
+	if found == "" {
+		return path
+	}
+	return join(path, found)
+}
+
+// names reports whether msg names key as a word, written as is, with
+// spaces for underscores, or in the singular.
+func names(msg, key string) bool {
+	for _, w := range []string{key, strings.ReplaceAll(key, "_", " "), strings.TrimSuffix(key, "s")} {
+		if w == "" {
+			continue
+		}
+		for i := 0; ; {
+			j := strings.Index(msg[i:], w)
+			if j < 0 {
+				break
+			}
+			j += i
+			end := j + len(w)
+			if (j == 0 || !isWordByte(msg[j-1])) && (end == len(msg) || !isWordByte(msg[end])) {
+				return true
+			}
+			i = j + 1
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// errorAt records an error at the node of path, or of its nearest
+// ancestor in the file when the value is a default.
+func (p *parser) errorAt(path, format string, a ...any) {
+	p.errorf(p.node(path), path, format, a...)
+}
+
+// node returns the node of path or of its nearest ancestor in the file.
+func (p *parser) node(path string) *yaml.Node {
+	for {
+		if n, ok := p.nodes[path]; ok {
+			return n
+		}
+		if path == "" {
+			return p.root
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			path = ""
+		} else {
+			path = path[:i]
+		}
+	}
+}
