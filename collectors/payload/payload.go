@@ -20,14 +20,9 @@ import (
 // Config.MaxBodyBytes is zero.
 const DefaultMaxBodyBytes = 64 << 20
 
-// The headers Decode reads.
-const (
-	HeaderRequestID = "X-Request-Id"
-	HeaderSynthetic = "X-Driftwatch-Synthetic"
-	// HeaderInferenceLength is the Triton binary-data extension's header: the
-	// body's first that many bytes are JSON.
-	HeaderInferenceLength = "Inference-Header-Content-Length"
-)
+// HeaderInferenceLength is the Triton binary-data extension's header: the
+// body's first that many bytes are JSON.
+const HeaderInferenceLength = "Inference-Header-Content-Length"
 
 // Input is one exchange as the proxy saw it. Bodies are raw: possibly gzip,
 // as Content-Encoding in the headers says. Decode does not modify Input or
@@ -367,8 +362,8 @@ func (st *state) build(dst []obs.Record) []obs.Record {
 	}
 	model := first(d.cfg.Model, st.header(d.cfg.ModelHeader), st.model)
 	version := first(d.cfg.Version, st.header(d.cfg.VersionHeader), st.version)
-	id := first(st.header(HeaderRequestID), st.id)
-	synthetic := in.ReqHeader.Get(HeaderSynthetic)
+	id := first(st.header(obs.HeaderRequestID), st.id)
+	synthetic := in.ReqHeader.Get(obs.HeaderSynthetic)
 	isSynthetic := synthetic == "1" || strings.EqualFold(synthetic, "true")
 
 	st.names = st.appendNames(st.names[:0], &st.req, d.cfg.FeatureNames, "")

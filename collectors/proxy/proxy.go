@@ -48,12 +48,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-// HeaderSynthetic marks synthetic (probe) traffic: a request with
-// X-Driftwatch-Synthetic: 1 is proxied, forwarded with the header and
-// measured, and its Exchange has Synthetic set so that detectors leave it out.
-const HeaderSynthetic = "X-Driftwatch-Synthetic"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
 
 // Option configures a Proxy beyond its Config.
 type Option func(*options)
@@ -167,7 +164,7 @@ func newTransport(cfg Config) *http.Transport {
 // ServeHTTP implements http.Handler.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := &flight{Context: r.Context(), start: time.Now()}
-	if id := r.Header[HeaderRequestID]; len(id) > 0 && id[0] != "" {
+	if id := r.Header[obs.HeaderRequestID]; len(id) > 0 && id[0] != "" {
 		f.id[0] = id[0]
 	} else {
 		f.id[0] = p.ids.next()
@@ -208,7 +205,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		}
 	}
 	if f := flightOf(in.Context()); f != nil {
-		out.Header[HeaderRequestID] = f.id[:]
+		out.Header[obs.HeaderRequestID] = f.id[:]
 		if f.ex != nil {
 			f.ex.ReqHeader = out.Header
 		}
@@ -225,7 +222,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		return nil
 	}
 	f.status = res.StatusCode
-	res.Header[HeaderRequestID] = f.id[:]
+	res.Header[obs.HeaderRequestID] = f.id[:]
 	if f.ex != nil {
 		f.ex.RespHeader = res.Header
 	}
@@ -256,7 +253,7 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	kind, status := classify(r.Context(), err)
 	if f := flightOf(r.Context()); f != nil {
 		f.errKind, f.status, f.errAt = kind, status, time.Now()
-		w.Header()[HeaderRequestID] = f.id[:]
+		w.Header()[obs.HeaderRequestID] = f.id[:]
 	}
 	if kind != errClientGone {
 		p.errLog.log("upstream request failed", "kind", errKindNames[kind], "err", err)
@@ -370,7 +367,7 @@ func (p *Proxy) offer(f *flight, r *http.Request, kind int) {
 }
 
 func isSynthetic(h http.Header) bool {
-	v := h[HeaderSynthetic]
+	v := h[obs.HeaderSynthetic]
 	return len(v) > 0 && v[0] == "1"
 }
 

@@ -20,6 +20,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/driftwatch/driftwatch/internal/obs"
 )
 
 // testLimit is the capture limit used by most tests.
@@ -44,7 +46,7 @@ func upstreamHandler(w http.ResponseWriter, r *http.Request) {
 	h.Add("X-Multi", "a")
 	h.Add("X-Multi", "b")
 	h.Set("Set-Cookie", "s=1; Path=/")
-	h.Set("X-Upstream-Saw-Id", r.Header.Get(HeaderRequestID))
+	h.Set("X-Upstream-Saw-Id", r.Header.Get(obs.HeaderRequestID))
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
@@ -227,9 +229,9 @@ func TestByteIdentical(t *testing.T) {
 			if !bytes.Equal(got.body, want.body) {
 				t.Errorf("body differs: %d bytes, direct %d bytes", len(got.body), len(want.body))
 			}
-			id := got.header.Get(HeaderRequestID)
+			id := got.header.Get(obs.HeaderRequestID)
 			if id == "" {
-				t.Errorf("no %s in the response", HeaderRequestID)
+				t.Errorf("no %s in the response", obs.HeaderRequestID)
 			}
 			if saw := got.header.Get("X-Upstream-Saw-Id"); saw != id {
 				t.Errorf("upstream saw request id %q, client got %q", saw, id)
@@ -261,7 +263,7 @@ func TestByteIdentical(t *testing.T) {
 			if !bytes.Equal(ex.Resp, wantResp) {
 				t.Errorf("tapped response body %q, want %q", trim(ex.Resp), trim(wantResp))
 			}
-			if ex.RespHeader.Get("X-Multi") != "a" || ex.ReqHeader.Get(HeaderRequestID) != id {
+			if ex.RespHeader.Get("X-Multi") != "a" || ex.ReqHeader.Get(obs.HeaderRequestID) != id {
 				t.Errorf("tapped headers incomplete: req %v resp %v", ex.ReqHeader, ex.RespHeader)
 			}
 		})
@@ -273,7 +275,7 @@ func TestByteIdentical(t *testing.T) {
 func compareHeaders(t *testing.T, got, want http.Header) {
 	t.Helper()
 	got = got.Clone()
-	delete(got, HeaderRequestID)
+	delete(got, obs.HeaderRequestID)
 	want = want.Clone()
 	want.Del("X-Upstream-Saw-Id")
 	got.Del("X-Upstream-Saw-Id")
@@ -298,12 +300,12 @@ func trim(b []byte) string {
 func TestRequestHeadersForwarded(t *testing.T) {
 	e := newEnv(t, http.HandlerFunc(upstreamHandler), Config{}, nil)
 	hdr := http.Header{
-		"X-Custom":        {"1", "2"},
-		"X-Forwarded-For": {"203.0.113.7"},
-		HeaderSynthetic:   {"1"},
-		HeaderRequestID:   {"client-id-42"},
-		"Connection":      {"X-Hop"},
-		"X-Hop":           {"dropped"},
+		"X-Custom":          {"1", "2"},
+		"X-Forwarded-For":   {"203.0.113.7"},
+		obs.HeaderSynthetic: {"1"},
+		obs.HeaderRequestID: {"client-id-42"},
+		"Connection":        {"X-Hop"},
+		"X-Hop":             {"dropped"},
 	}
 	res := do(t, e.client, "GET", e.front.URL+"/headers", nil, hdr)
 	var saw http.Header
@@ -311,17 +313,17 @@ func TestRequestHeadersForwarded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
-		"X-Custom":        "1\x002",
-		"X-Forwarded-For": "203.0.113.7",
-		HeaderSynthetic:   "1",
-		HeaderRequestID:   "client-id-42",
-		"X-Hop":           "",
+		"X-Custom":          "1\x002",
+		"X-Forwarded-For":   "203.0.113.7",
+		obs.HeaderSynthetic: "1",
+		obs.HeaderRequestID: "client-id-42",
+		"X-Hop":             "",
 	} {
 		if got := strings.Join(saw[k], "\x00"); got != v {
 			t.Errorf("upstream saw %s = %q, want %q", k, got, v)
 		}
 	}
-	if got := res.header.Get(HeaderRequestID); got != "client-id-42" {
+	if got := res.header.Get(obs.HeaderRequestID); got != "client-id-42" {
 		t.Errorf("response request id %q, want the client's", got)
 	}
 }
@@ -365,7 +367,7 @@ func TestRequestIDsUnique(t *testing.T) {
 	e := newEnv(t, http.HandlerFunc(upstreamHandler), Config{}, nil)
 	seen := map[string]bool{}
 	for range 50 {
-		id := do(t, e.client, "GET", e.front.URL+"/size/1", nil, nil).header.Get(HeaderRequestID)
+		id := do(t, e.client, "GET", e.front.URL+"/size/1", nil, nil).header.Get(obs.HeaderRequestID)
 		if id == "" || seen[id] {
 			t.Fatalf("request id %q empty or repeated", id)
 		}
@@ -381,8 +383,8 @@ func TestSynthetic(t *testing.T) {
 		hdr  http.Header
 		want bool
 	}{
-		{"marked", http.Header{HeaderSynthetic: {"1"}}, true},
-		{"zero", http.Header{HeaderSynthetic: {"0"}}, false},
+		{"marked", http.Header{obs.HeaderSynthetic: {"1"}}, true},
+		{"zero", http.Header{obs.HeaderSynthetic: {"0"}}, false},
 		{"absent", nil, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -396,8 +398,8 @@ func TestSynthetic(t *testing.T) {
 			if err := json.Unmarshal(res.body, &saw); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := saw.Get(HeaderSynthetic), c.hdr.Get(HeaderSynthetic); got != want {
-				t.Errorf("upstream saw %s %q, want %q", HeaderSynthetic, got, want)
+			if got, want := saw.Get(obs.HeaderSynthetic), c.hdr.Get(obs.HeaderSynthetic); got != want {
+				t.Errorf("upstream saw %s %q, want %q", obs.HeaderSynthetic, got, want)
 			}
 		})
 	}
@@ -539,7 +541,7 @@ func checkErrorBody(t *testing.T, res response, secret string) {
 	if strings.Contains(string(res.body), secret) {
 		t.Errorf("error body %q names the upstream", res.body)
 	}
-	if res.header.Get(HeaderRequestID) == "" {
+	if res.header.Get(obs.HeaderRequestID) == "" {
 		t.Error("error response has no request id")
 	}
 }

@@ -7,10 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// HeaderRequestID is the header that carries the request id to the upstream
-// and back to the client.
-const HeaderRequestID = "X-Request-Id"
-
 // idGen generates request ids: a random per-process prefix and a counter,
 // e.g. "3f9c0a1be2d47c55-1a". Ids are unique per process and unpredictable
 // across processes; generating one costs an atomic add and one allocation.

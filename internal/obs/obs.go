@@ -11,6 +11,16 @@ import (
 	"time"
 )
 
+// Headers that the proxy, the decoders and synthetic checks agree on.
+const (
+	// HeaderRequestID carries the request id to the model server and back
+	// to the client, so that delayed labels can be joined to predictions.
+	HeaderRequestID = "X-Request-Id"
+	// HeaderSynthetic marks synthetic (probe) traffic: "1" keeps a request
+	// out of every statistic while it is still proxied and measured.
+	HeaderSynthetic = "X-Driftwatch-Synthetic"
+)
+
 // Kind says whether a Value holds a number or a category.
 type Kind uint8
 
