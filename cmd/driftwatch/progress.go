@@ -22,8 +22,13 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, enabled bool) *progress {
+	return &progress{w: w, on: enabled && isTerminal(w)}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return &progress{w: w, on: enabled && ok && term.IsTerminal(int(f.Fd()))}
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // show prints msg, at most ten times a second unless force is set.

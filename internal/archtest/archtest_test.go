@@ -37,13 +37,16 @@ var allowed = map[string][]string{
 	"internal/config": {"internal/obs", "collectors/", "detectors/", "detectors"},
 	"dashboards/":     {"internal/obs", "internal/api"},
 	"cmd/":            {""}, // everything
-	"bench/":          {""}, // benchmark programs, wired like cmd
+	// sidecar is the wiring that `driftwatch sidecar` and `demo` share:
+	// it connects the stages as cmd does, and nothing imports it but cmd.
+	"internal/sidecar": {""},
+	"bench/":           {""}, // benchmark programs, wired like cmd
 }
 
 // receiversMayImportNotifiers: only alerts/notify/receivers imports the
 // individual notifier packages.
 func permitted(from, to string) bool {
-	if strings.HasPrefix(to, "cmd/") {
+	if strings.HasPrefix(to, "cmd/") || to == "internal/sidecar" && !strings.HasPrefix(from, "cmd/") {
 		return false
 	}
 	if from == "alerts/notify/receivers" && strings.HasPrefix(to, "alerts/notify/") {

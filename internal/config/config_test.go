@@ -274,3 +274,42 @@ func TestErrorFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestOverrides(t *testing.T) {
+	data := []byte("upstream: http://127.0.0.1:1\nlisten: 127.0.0.1:2\n")
+	cfg, errs := ParseWith("f.yaml", data, Overrides{Upstream: "http://127.0.0.1:9", AdminListen: "127.0.0.1:3"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if cfg.Upstream != "http://127.0.0.1:9" || cfg.Listen != "127.0.0.1:2" || cfg.AdminListen != "127.0.0.1:3" {
+		t.Errorf("got upstream %q listen %q admin %q", cfg.Upstream, cfg.Listen, cfg.AdminListen)
+	}
+
+	// No file: defaults plus the flags.
+	cfg, errs = LoadWith("", Overrides{Upstream: "http://127.0.0.1:9"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if cfg.Listen != DefaultListen || len(cfg.Models) != 1 {
+		t.Errorf("got listen %q, %d models; want the defaults", cfg.Listen, len(cfg.Models))
+	}
+
+	// A bad flag value is reported against the flag, not the file.
+	_, errs = ParseWith("f.yaml", data, Overrides{Upstream: "ftp://x", Listen: "nope"})
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`command line: --listen: "nope" is not host:port`,
+		`command line: --upstream: `,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got errors %q, want %d", got, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("error %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+}

@@ -22,6 +22,41 @@ const maxNodes = 100_000
 // configuration only when there is no error, and otherwise every problem
 // found, each an *Error.
 func Load(path string) (*Config, []error) {
+	return LoadWith(path, Overrides{})
+}
+
+// Overrides are settings given on the command line, which replace the
+// file's. An error in one of them names the flag instead of a position.
+type Overrides struct {
+	Upstream, Listen, AdminListen string
+}
+
+// flags maps the YAML path of each override to its flag.
+var flags = map[string]string{"upstream": "--upstream", "listen": "--listen", "admin_listen": "--admin-listen"}
+
+func (o Overrides) apply(cfg *Config, set map[string]bool) {
+	for path, v := range map[string]string{"upstream": o.Upstream, "listen": o.Listen, "admin_listen": o.AdminListen} {
+		if v == "" {
+			continue
+		}
+		set[path] = true
+		switch path {
+		case "upstream":
+			cfg.Upstream = v
+		case "listen":
+			cfg.Listen = v
+		case "admin_listen":
+			cfg.AdminListen = v
+		}
+	}
+}
+
+// LoadWith is Load with command-line overrides. An empty path means no
+// file: the defaults, with the overrides, which must then give upstream.
+func LoadWith(path string, o Overrides) (*Config, []error) {
+	if path == "" {
+		return ParseWith("", nil, o)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -30,7 +65,7 @@ func Load(path string) (*Config, []error) {
 		}
 		return nil, []error{&Error{File: path, Msg: fmt.Sprintf("read config: %v", err)}}
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, o)
 }
 
 // Parse parses and validates a configuration read from file (used in
@@ -38,8 +73,24 @@ func Load(path string) (*Config, []error) {
 // only when there is no error, and otherwise every problem found, each an
 // *Error, sorted by position.
 func Parse(file string, data []byte) (*Config, []error) {
-	p := &parser{file: file, nodes: map[string]*yaml.Node{}, dirty: map[string]bool{}}
-	cfg := p.parse(data)
+	return ParseWith(file, data, Overrides{})
+}
+
+// ParseWith is Parse with command-line overrides. With file "" and no
+// data it parses no YAML and starts from Default().
+func ParseWith(file string, data []byte, o Overrides) (*Config, []error) {
+	p := &parser{file: file, nodes: map[string]*yaml.Node{}, dirty: map[string]bool{}, overridden: map[string]bool{}}
+	var cfg *Config
+	if file == "" && len(data) == 0 {
+		p.file = "command line"
+		cfg = Default()
+		cfg.Models = []ModelConfig{DefaultModel()}
+		o.apply(cfg, p.overridden)
+		p.validating = true
+		p.validate(cfg)
+	} else {
+		cfg = p.parse(data, o)
+	}
 	if len(p.errs) > 0 {
 		sortErrors(p.errs)
 		return nil, p.errs
@@ -58,9 +109,10 @@ type parser struct {
 	validating bool                  // errors no longer mark paths dirty
 	seen       int                   // nodes visited
 	stack      []*yaml.Node          // aliases being expanded
+	overridden map[string]bool       // paths set by Overrides
 }
 
-func (p *parser) parse(data []byte) *Config {
+func (p *parser) parse(data []byte, o Overrides) *Config {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
@@ -94,6 +146,7 @@ func (p *parser) parse(data []byte) *Config {
 	cfg.file = p.file
 	p.check(p.root, "", reflect.TypeFor[Config]())
 	p.decodeTop(cfg)
+	o.apply(cfg, p.overridden)
 	p.validating = true
 	p.validate(cfg)
 	return cfg
@@ -102,6 +155,9 @@ func (p *parser) parse(data []byte) *Config {
 // errorf records an error at node n (nil: the document) and path.
 func (p *parser) errorf(n *yaml.Node, path, format string, a ...any) {
 	e := &Error{File: p.file, Path: path, Msg: fmt.Sprintf(format, a...)}
+	if p.overridden[path] {
+		e.File, e.Path, n = "command line", flags[path], nil
+	}
 	if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 	}

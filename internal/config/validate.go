@@ -23,7 +23,7 @@ import (
 func (p *parser) validate(cfg *Config) {
 	p.checkAddr(cfg.Listen, "listen")
 	p.checkAddr(cfg.AdminListen, "admin_listen")
-	if !p.dirty["listen"] && !p.dirty["admin_listen"] && cfg.Listen == cfg.AdminListen {
+	if !p.dirty["listen"] && !p.dirty["admin_listen"] && cfg.Listen == cfg.AdminListen && !strings.HasSuffix(cfg.Listen, ":0") {
 		p.errorAt("admin_listen", "same address as listen, %q", cfg.Listen)
 	}
 

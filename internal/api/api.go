@@ -1,0 +1,212 @@
+// Package api serves driftwatch's HTTP API under /api/v1: JSON in and out,
+// errors as {"error": "..."} with a fitting status code. It knows nothing of
+// the components behind it: it reads and writes through the small
+// interfaces declared here, which the command wires to detectors.
+//
+// Endpoints:
+//
+//	GET  /api/v1/drift                       every model version's drift state (DriftList)
+//	GET  /api/v1/drift?model=M&version=V     the last report of one model version, in the
+//	     [&format=json|html|markdown|text]   shape of `driftwatch detect --format FORMAT`
+//	POST /api/v1/feedback                    ground-truth labels by request id (FeedbackRequest)
+//	GET  /api/v1/performance                 labelled performance per model version
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// MaxFeedbackBytes bounds the body of a feedback request.
+const MaxFeedbackBytes = 8 << 20
+
+// MaxFeedbackLabels bounds the labels of one feedback request.
+const MaxFeedbackLabels = 100_000
+
+// Drift is what the drift endpoints read.
+type Drift interface {
+	// DriftStates returns the state of every model version watched.
+	DriftStates() []DriftState
+	// DriftReport renders the last report of a model version in a format
+	// of `driftwatch detect`. It returns ErrNotFound for a model version
+	// not watched, ErrNoReport when none was compared yet, and an error
+	// wrapping ErrBadFormat for an unknown format.
+	DriftReport(model, version, format string) (body []byte, contentType string, err error)
+}
+
+// Feedback is what the feedback endpoints use.
+type Feedback interface {
+	// Label joins the ground truth of the index-th instance of a request
+	// with its prediction; the error says why it could not.
+	Label(requestID string, index int, truth obs.Value, now time.Time) error
+	// Performance returns the last performance of every model version.
+	Performance() []Performance
+}
+
+// Errors a Drift returns.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrNoReport  = errors.New("no report yet")
+	ErrBadFormat = errors.New("unknown format")
+)
+
+// Handler serves /api/v1. A nil Drift or Feedback answers 404 on its
+// endpoints.
+type Handler struct {
+	Drift    Drift
+	Feedback Feedback
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/api/v1/drift":
+		if h.Drift != nil && allow(w, r, http.MethodGet) {
+			h.drift(w, r)
+			return
+		}
+	case "/api/v1/feedback":
+		if h.Feedback != nil && allow(w, r, http.MethodPost) {
+			h.feedback(w, r)
+			return
+		}
+	case "/api/v1/performance":
+		if h.Feedback != nil && allow(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, PerformanceList{Models: h.Feedback.Performance()})
+			return
+		}
+	default:
+		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance", r.URL.Path)
+		return
+	}
+	if w.Header().Get("Allow") == "" {
+		writeError(w, http.StatusNotFound, "%s is not enabled in this process", r.URL.Path)
+	}
+}
+
+// allow reports whether r uses method (HEAD counts as GET), else answers 405.
+func allow(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method || method == http.MethodGet && r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", method)
+	writeError(w, http.StatusMethodNotAllowed, "%s %s: use %s", r.Method, r.URL.Path, method)
+	return false
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) drift(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	model, version, format := q.Get("model"), q.Get("version"), q.Get("format")
+	if model == "" && version == "" && format == "" {
+		writeJSON(w, http.StatusOK, DriftList{Models: h.Drift.DriftStates()})
+		return
+	}
+	if model == "" {
+		writeError(w, http.StatusBadRequest, "give model (and version) to get a report; without parameters the list of models is returned")
+		return
+	}
+	if format == "" {
+		format = "json"
+	}
+	body, ctype, err := h.Drift.DriftReport(model, version, format)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "model %q version %q is not watched; GET /api/v1/drift lists those that are", model, version)
+	case errors.Is(err, ErrNoReport):
+		writeError(w, http.StatusNotFound, "model %q version %q has no report yet: %v", model, version, err)
+	case errors.Is(err, ErrBadFormat):
+		writeError(w, http.StatusBadRequest, "%v", err)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "render report: %v", err)
+	default:
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	}
+}
+
+func (h *Handler) feedback(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "Content-Type %q: send application/json", ct)
+			return
+		}
+	}
+	var req FeedbackRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxFeedbackBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes: send fewer labels per request", MaxFeedbackBytes)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body is not a feedback request: %v", err)
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "body has data after the JSON object")
+		return
+	}
+	if len(req.Labels) == 0 {
+		writeError(w, http.StatusBadRequest, `no labels: want {"labels": [{"request_id": "...", "label": ...}]}`)
+		return
+	}
+	if len(req.Labels) > MaxFeedbackLabels {
+		writeError(w, http.StatusRequestEntityTooLarge, "%d labels: send at most %d per request", len(req.Labels), MaxFeedbackLabels)
+		return
+	}
+	now := h.now()
+	resp := FeedbackResponse{}
+	for i, l := range req.Labels {
+		err := l.check()
+		if err == nil {
+			err = h.Feedback.Label(l.RequestID, l.Index, l.Label.value, now)
+		}
+		if err != nil {
+			resp.Rejected = append(resp.Rejected, Rejection{Index: i, RequestID: l.RequestID, Error: err.Error()})
+			continue
+		}
+		resp.Accepted++
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// writeJSON writes v as the JSON body of a response with status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b, _ = json.Marshal(errorBody{Error: "encode response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// writeError writes {"error": "..."} with status code.
+func writeError(w http.ResponseWriter, code int, format string, a ...any) {
+	writeJSON(w, code, errorBody{Error: fmt.Sprintf(format, a...)})
+}

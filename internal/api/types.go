@@ -1,0 +1,132 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// DriftList is the answer of GET /api/v1/drift.
+type DriftList struct {
+	Models []DriftState `json:"models"`
+}
+
+// DriftState is where the drift monitor of one model version stands.
+type DriftState struct {
+	Model   string `json:"model"`
+	Version string `json:"version"`
+	// Status is "collecting_reference", "waiting_for_window", "no_drift"
+	// or "drift".
+	Status string `json:"status"`
+	// ReferenceRows is 0 while the reference is being collected.
+	ReferenceRows int    `json:"reference_rows"`
+	Observed      uint64 `json:"observed"`
+	Windows       uint64 `json:"windows"`
+	// The last window compared, when there is one.
+	LastWindow      *time.Time `json:"last_window,omitempty"`
+	Drift           *bool      `json:"drift,omitempty"`
+	DriftedFeatures int        `json:"drifted_features"`
+	Features        int        `json:"features"`
+	CurrentRows     int        `json:"current_rows"`
+	// TopFeatures are the drifted features of largest effect, first.
+	TopFeatures []string `json:"top_features,omitempty"`
+	LastError   string   `json:"last_error,omitempty"`
+	// Report is the URL path of the full last report.
+	Report string `json:"report,omitempty"`
+}
+
+// FeedbackRequest is the body of POST /api/v1/feedback.
+type FeedbackRequest struct {
+	Labels []LabelItem `json:"labels"`
+}
+
+// LabelItem is the ground truth of one prediction: the index-th instance
+// (0 for a request of one) of the request whose response carried
+// X-Request-Id: request_id.
+type LabelItem struct {
+	RequestID string     `json:"request_id"`
+	Index     int        `json:"index"`
+	Label     LabelValue `json:"label"`
+}
+
+func (l *LabelItem) check() error {
+	switch {
+	case l.RequestID == "":
+		return errors.New("request_id is empty")
+	case l.Index < 0:
+		return fmt.Errorf("index %d is negative", l.Index)
+	case l.Label.value.Kind == obs.Missing:
+		return errors.New("label is missing or null")
+	}
+	return nil
+}
+
+// LabelValue is a label: a JSON number (a regression target or a class
+// number), a string or a boolean (a class).
+type LabelValue struct {
+	value obs.Value
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (v *LabelValue) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		v.value = obs.Value{}
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v.value = obs.Value{Kind: obs.Category, Str: s}
+	case bytes.Equal(b, []byte("true")) || bytes.Equal(b, []byte("false")):
+		v.value = obs.Value{Kind: obs.Category, Str: string(b)}
+	default:
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return fmt.Errorf("label %.40s: want a number, a string or a boolean", b)
+		}
+		v.value = obs.Value{Kind: obs.Number, Num: f}
+	}
+	return nil
+}
+
+// Value returns the label as an obs.Value.
+func (v LabelValue) Value() obs.Value { return v.value }
+
+// FeedbackResponse is the answer of POST /api/v1/feedback: how many labels
+// were joined, and why each other one was not.
+type FeedbackResponse struct {
+	Accepted int         `json:"accepted"`
+	Rejected []Rejection `json:"rejected,omitempty"`
+}
+
+// Rejection is a label that was not joined.
+type Rejection struct {
+	Index     int    `json:"index"` // position in the request's labels
+	RequestID string `json:"request_id"`
+	Error     string `json:"error"`
+}
+
+// PerformanceList is the answer of GET /api/v1/performance.
+type PerformanceList struct {
+	Models []Performance `json:"models"`
+}
+
+// Performance is the last window of labelled predictions of one model
+// version.
+type Performance struct {
+	Model   string `json:"model"`
+	Version string `json:"version"`
+	Task    string `json:"task"` // "classification" or "regression"
+	// Metrics by name: accuracy, precision, recall or mae, rmse.
+	Metrics map[string]float64 `json:"metrics"`
+	Labels  int                `json:"labels"` // labelled predictions in the window
+	At      time.Time          `json:"at"`
+}

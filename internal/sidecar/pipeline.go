@@ -1,0 +1,299 @@
+package sidecar
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/driftwatch/driftwatch/collectors/payload"
+	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors"
+	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/internal/config"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// DefaultModelName names the model of records whose traffic names none (no
+// /models/ in the URL, no header, no payload.model in the config).
+const DefaultModelName = "default"
+
+// maxModelVersions bounds the model versions watched per model entry of the
+// config, and the model/version label pairs of the metrics: traffic decides
+// these names, so they must not grow without bound.
+const maxModelVersions = detectors.DefaultMaxModels
+
+// pipeline is the consumer of the tap queue. run, handle and evaluate
+// happen on one goroutine; the API and the metrics collector read the
+// detectors from others through their concurrency-safe accessors.
+type pipeline struct {
+	log     *slog.Logger
+	rt      *config.Runtime
+	models  []*watched
+	feed    *feedback // nil when feedback is off
+	sink    func([]obs.Result)
+	version string
+
+	// Reused by handle and evaluate.
+	in   payload.Input
+	recs []obs.Record
+	res  []obs.Result
+
+	labels   *labelLimiter
+	verdicts map[detectors.ModelKey]bool // last dataset verdict logged
+	panicLog time.Time
+
+	requests, records, decodeErrors, skipped, panics *prometheus.CounterVec
+	unmatched                                        prometheus.Counter
+}
+
+// watched is one model entry of the config and its detectors.
+type watched struct {
+	cfg    *config.Model
+	name   string // "models[i]", in logs and metrics
+	ref    string // what the reference is, for reports
+	runner *detectors.Runner
+	drift  *detectors.PerModel[*drift.Monitor]
+}
+
+func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
+	p := &pipeline{
+		log:      opt.Logger,
+		rt:       rt,
+		sink:     opt.Results,
+		version:  opt.Version,
+		labels:   newLabelLimiter(maxModelVersions),
+		verdicts: map[detectors.ModelKey]bool{},
+	}
+	for i, m := range rt.Models {
+		w := &watched{cfg: m, name: fmt.Sprintf("models[%d]", i), runner: detectors.NewRunner(opt.Logger)}
+		tmpl := m.Drift
+		w.ref = fmt.Sprintf("the first %d records", tmpl.ReferenceFirst)
+		if m.ReferenceFile != "" {
+			ref, err := loadReference(m.ReferenceFile)
+			if err != nil {
+				return nil, fmt.Errorf("%s.drift: %w", w.name, err)
+			}
+			tmpl.Reference, tmpl.ReferenceFirst = ref, 0
+			w.ref = m.ReferenceFile
+		}
+		w.drift = detectors.NewPerModel(maxModelVersions, func(model, version string) (*drift.Monitor, error) {
+			c := tmpl
+			c.Model, c.Version = model, version
+			return drift.NewMonitor(c)
+		})
+		w.runner.Add(w.name+".drift", w.drift)
+		p.models = append(p.models, w)
+	}
+	p.registerMetrics(opt.Registry)
+	return p, nil
+}
+
+// run drains q until ctx is done, and asks the detectors for results every
+// evaluateEvery.
+func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
+	tick := time.NewTicker(evaluateEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-q.C():
+			p.handle(e)
+		case now := <-tick.C:
+			for _, w := range p.models {
+				p.evaluate(w, now)
+			}
+		}
+	}
+}
+
+// handle decodes one exchange and hands its records to the detectors of
+// its model.
+func (p *pipeline) handle(e *proxy.Exchange) {
+	defer e.Release()
+	w := p.match(e.Path)
+	if w == nil {
+		p.unmatched.Inc()
+		return
+	}
+	code := codeLabel(e.Status)
+	var reason string
+	switch {
+	case e.Error != "":
+		reason = "upstream_error"
+	case e.Status < 200 || e.Status > 299:
+		reason = "status"
+	case e.Req == nil:
+		reason = "not_captured" // empty, or over the capture limit
+	}
+	if reason != "" {
+		model, version := p.labels.get(pathModel(w, e.Path), "")
+		p.requests.WithLabelValues(model, version, code).Inc()
+		p.skipped.WithLabelValues(reason).Inc()
+		return
+	}
+	p.in = payload.Input{
+		Path: e.Path, ReqHeader: e.ReqHeader, RespHeader: e.RespHeader,
+		Req: e.Req, Resp: e.Resp, Status: e.Status, Time: e.Start, Latency: e.Latency,
+	}
+	recs, err := p.decode(w, &p.in)
+	p.in = payload.Input{}
+	if err != nil {
+		if pe, ok := err.(*payload.Error); ok {
+			p.decodeErrors.WithLabelValues(pe.Protocol, pe.Body, pe.Reason).Inc()
+		}
+	}
+	if len(recs) == 0 {
+		model, version := p.labels.get(pathModel(w, e.Path), "")
+		p.requests.WithLabelValues(model, version, code).Inc()
+		return
+	}
+	for i := range recs {
+		if recs[i].Model == "" {
+			recs[i].Model = DefaultModelName
+		}
+	}
+	model, version := p.labels.get(recs[0].Model, recs[0].Version)
+	p.requests.WithLabelValues(model, version, code).Inc()
+	p.records.WithLabelValues(model, version, strconv.FormatBool(recs[0].Synthetic)).Add(float64(len(recs)))
+	for _, r := range recs {
+		w.runner.Observe(r)
+		if p.feed != nil {
+			p.feed.observe(r)
+		}
+	}
+	clear(recs) // drop references to the values for the garbage collector
+	p.recs = recs[:0]
+	p.evaluate(w, time.Now())
+}
+
+// decode runs the model's decoder, recovering a panic: it is counted and
+// logged (at most once a minute), and the exchange is dropped.
+func (p *pipeline) decode(w *watched, in *payload.Input) (recs []obs.Record, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.panics.WithLabelValues("decode").Inc()
+			if now := time.Now(); now.Sub(p.panicLog) >= time.Minute {
+				p.panicLog = now
+				p.log.Error("decoder panicked; exchange dropped, traffic unaffected",
+					"model_entry", w.name, "path", clip(in.Path, 256),
+					"panic", clip(fmt.Sprint(v), 512), "stack", clip(string(debug.Stack()), 4096))
+			}
+			recs, err = p.recs[:0], nil
+		}
+	}()
+	return w.cfg.Decoder.Decode(in, p.recs[:0])
+}
+
+func (p *pipeline) match(path string) *watched {
+	for _, w := range p.models {
+		if w.cfg.Match.Match(path) {
+			return w
+		}
+	}
+	return nil
+}
+
+// evaluate asks w's detectors (and the feedback tracker) for results at
+// now and publishes them.
+func (p *pipeline) evaluate(w *watched, now time.Time) {
+	p.res = w.runner.Results(now, p.res[:0])
+	if p.feed != nil {
+		p.res = p.feed.results(now, p.res)
+	}
+	if len(p.res) == 0 {
+		return
+	}
+	p.logVerdicts(p.res)
+	if p.sink != nil {
+		p.sink(p.res)
+	}
+	clear(p.res)
+}
+
+// logVerdicts logs each change of a model version's dataset verdict, and
+// the first verdict.
+func (p *pipeline) logVerdicts(res []obs.Result) {
+	for i := range res {
+		r := &res[i]
+		if r.Name != drift.ResultDataset {
+			continue
+		}
+		key := detectors.ModelKey{Model: r.Labels["model"], Version: r.Labels["version"]}
+		drifted := r.Value == 1
+		if last, ok := p.verdicts[key]; ok && last == drifted {
+			continue
+		}
+		if len(p.verdicts) < maxModelVersions*len(p.models) {
+			p.verdicts[key] = drifted
+		}
+		attrs := []any{"model", key.Model, "version", key.Version}
+		for _, f := range r.Evidence {
+			attrs = append(attrs, f.Key, f.Value)
+		}
+		if drifted {
+			p.log.Warn("drift detected", attrs...)
+		} else {
+			p.log.Info("no drift", attrs...)
+		}
+	}
+}
+
+// pathModel names the model of an exchange that was not decoded: the
+// configured name, else the one in the URL, else DefaultModelName.
+func pathModel(w *watched, path string) string {
+	if m := w.cfg.Payload.Model; m != "" {
+		return m
+	}
+	if m := config.ModelInPath(path); m != "" {
+		return m
+	}
+	return DefaultModelName
+}
+
+// codeLabel is the status code as a label: the number for 100 to 599,
+// else "other".
+func codeLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// labelLimiter bounds the model/version label pairs of the metrics: the
+// first max pairs seen keep their names, later ones are counted under
+// "other". It is used from the pipeline goroutine only.
+type labelLimiter struct {
+	max  int
+	seen map[detectors.ModelKey]struct{}
+}
+
+func newLabelLimiter(max int) *labelLimiter {
+	return &labelLimiter{max: max, seen: map[detectors.ModelKey]struct{}{}}
+}
+
+func (l *labelLimiter) get(model, version string) (string, string) {
+	k := detectors.ModelKey{Model: model, Version: version}
+	if _, ok := l.seen[k]; ok {
+		return model, version
+	}
+	if len(l.seen) >= l.max {
+		return "other", "other"
+	}
+	k = detectors.ModelKey{Model: strings.Clone(model), Version: strings.Clone(version)}
+	l.seen[k] = struct{}{}
+	return k.Model, k.Version
+}

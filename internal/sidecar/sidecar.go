@@ -1,0 +1,223 @@
+// Package sidecar assembles the running sidecar from its components: the
+// proxy and its tap queue (collectors/proxy), the decoders
+// (collectors/payload), the drift monitors and the label tracker
+// (detectors), the admin listener with /metrics, /healthz, /readyz and the
+// /api/v1 handlers (internal/api). It holds the wiring that both
+// `driftwatch sidecar` and `driftwatch demo` run, so that cmd/driftwatch
+// stays flag parsing.
+//
+// Data flows one way: the proxy offers each exchange to a bounded queue
+// (a full queue drops and counts; the request never waits); one pipeline
+// goroutine drains it, decodes, and hands the records to the detectors of
+// the model the request was for; the results go to a sink (the alert
+// engine) and are read by /metrics and /api/v1 on scrape.
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/driftwatch/driftwatch/collectors/dataset"
+	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/internal/api"
+	"github.com/driftwatch/driftwatch/internal/config"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// Timeouts of the listeners and of shutdown.
+const (
+	readHeaderTimeout = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	// ShutdownTimeout bounds how long Serve waits for requests in flight
+	// once its context is done.
+	ShutdownTimeout = 10 * time.Second
+	// evaluateEvery is how often every detector is asked for results even
+	// without traffic, so that windows by duration close on time.
+	evaluateEvery = time.Second
+)
+
+// Options configure a Sidecar beyond its Runtime. The zero value is usable.
+type Options struct {
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+	// Registry receives every metric; nil means a new registry with the Go
+	// runtime and process collectors.
+	Registry *prometheus.Registry
+	// Results, when set, receives the results of the detectors, on the
+	// pipeline goroutine; it must not keep dst.
+	Results func(dst []obs.Result)
+	// Version is reported in the reports' metadata.
+	Version string
+}
+
+// Sidecar is a configured sidecar, ready to Serve.
+type Sidecar struct {
+	rt     *config.Runtime
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	queue  *proxy.Queue
+	proxy  *proxy.Proxy
+	pipe   *pipeline
+	admin  http.Handler
+	ready  atomic.Bool
+	served atomic.Bool
+}
+
+// New builds a sidecar: it reads the reference files, makes the proxy and
+// registers the metrics. It fails on what would keep the sidecar from
+// working (an unreadable reference file), with an error that says which.
+func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Sidecar{rt: rt, log: opt.Logger, reg: opt.Registry}
+	pipe, err := newPipeline(rt, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.pipe = pipe
+	s.queue = proxy.NewQueue(rt.QueueSize)
+	s.proxy, err = proxy.New(rt.Proxy, s.queue, proxy.WithRegisterer(s.reg), proxy.WithLogger(s.log))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.reg.Register(pipe.collector(s.queue)); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	s.admin = s.newAdmin(opt)
+	return s, nil
+}
+
+// loadReference reads a reference file into drift columns; prediction
+// columns are those named drift.PredictionPrefix+name.
+func loadReference(path string) ([]drift.Column, error) {
+	t, err := dataset.ReadFile(path, dataset.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	if t.Rows == 0 {
+		return nil, fmt.Errorf("reference %s: no rows", path)
+	}
+	cols := make([]drift.Column, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = drift.Column{Name: c.Name, Categorical: c.Type == dataset.Categorical, Num: c.Num, Str: c.Str}
+	}
+	return cols, nil
+}
+
+// Handler returns the proxy: the handler of the listen address.
+func (s *Sidecar) Handler() http.Handler { return s.proxy }
+
+// Admin returns the handler of the admin address: /metrics, /healthz,
+// /readyz and /api/v1/.
+func (s *Sidecar) Admin() http.Handler { return s.admin }
+
+func (s *Sidecar) newAdmin(opt Options) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		Registry:          s.reg,
+		ErrorHandling:     promhttp.ContinueOnError,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		EnableOpenMetrics: true,
+	}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		plain(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			plain(w, http.StatusServiceUnavailable, "not ready: starting or shutting down")
+			return
+		}
+		plain(w, http.StatusOK, "ok")
+	})
+	mux.Handle("/api/v1/", &api.Handler{Drift: s.pipe, Feedback: s.pipe.feedbackAPI()})
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		plain(w, http.StatusOK, "driftwatch sidecar "+opt.Version+"\n\n"+
+			"/metrics              Prometheus metrics\n"+
+			"/healthz              liveness\n"+
+			"/readyz               readiness\n"+
+			"/api/v1/drift         drift state of every model version (?model=M&version=V&format=html for a report)\n"+
+			"/api/v1/feedback      POST ground-truth labels by request id\n"+
+			"/api/v1/performance   labelled performance per model version")
+	})
+	return mux
+}
+
+func plain(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = fmt.Fprintln(w, msg)
+}
+
+// Serve runs the sidecar on two listeners, the proxy's and the admin's,
+// until ctx is done or a listener fails; then it stops accepting, waits up
+// to ShutdownTimeout for requests in flight and stops the pipeline. It
+// returns nil after a shutdown asked for by ctx. Serve may be called once.
+func (s *Sidecar) Serve(ctx context.Context, proxyLn, adminLn net.Listener) error {
+	if s.served.Swap(true) {
+		return errors.New("sidecar: Serve called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var wg sync.WaitGroup
+	pipeCtx, stopPipe := context.WithCancel(context.Background())
+	wg.Go(func() { s.pipe.run(pipeCtx, s.queue) })
+
+	servers := []*http.Server{
+		{Handler: s.proxy, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)},
+		{Handler: s.admin, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)},
+	}
+	errc := make(chan error, len(servers))
+	for i, ln := range []net.Listener{proxyLn, adminLn} {
+		srv := servers[i]
+		go func() {
+			err := srv.Serve(ln)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			errc <- err
+		}()
+	}
+	s.ready.Store(true)
+	s.log.Info("sidecar serving", "listen", proxyLn.Addr().String(), "admin", adminLn.Addr().String(),
+		"upstream", s.rt.Proxy.Upstream, "models", len(s.rt.Models))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		if err != nil {
+			err = fmt.Errorf("sidecar: serve: %w", err)
+		}
+	}
+	s.ready.Store(false)
+	sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer scancel()
+	for _, srv := range servers {
+		if e := srv.Shutdown(sctx); e != nil && err == nil {
+			err = fmt.Errorf("sidecar: shutdown: %w", e)
+		}
+	}
+	stopPipe()
+	wg.Wait()
+	return err
+}
