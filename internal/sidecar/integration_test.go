@@ -137,6 +137,12 @@ type running struct {
 // until the test ends.
 func startSidecar(t *testing.T, yaml string) *running {
 	t.Helper()
+	return startSidecarWith(t, yaml, nil)
+}
+
+// startSidecarWith is startSidecar with a change to the compiled runtime.
+func startSidecarWith(t *testing.T, yaml string, change func(*config.Runtime)) *running {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "driftwatch.yaml")
 	cfg, errs := config.Parse(file, []byte(yaml))
 	if len(errs) > 0 {
@@ -145,6 +151,9 @@ func startSidecar(t *testing.T, yaml string) *running {
 	rt, err := cfg.Compile()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if change != nil {
+		change(rt)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	sc, err := sidecar.New(rt, sidecar.Options{Logger: log, Version: "test"})

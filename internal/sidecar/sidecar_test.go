@@ -1,0 +1,139 @@
+package sidecar_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/driftwatch/driftwatch/collectors/payload"
+	"github.com/driftwatch/driftwatch/internal/config"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// oipUpstream answers every request with a one-instance OIP v2 response,
+// or with the status and body of the X-Test-Answer header "status body".
+func oipUpstream(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if a := r.Header.Get("X-Test-Answer"); a != "" {
+			var code int
+			var body string
+			fmt.Sscanf(a, "%d %s", &code, &body)
+			w.WriteHeader(code)
+			fmt.Fprint(w, body)
+			return
+		}
+		fmt.Fprint(w, `{"outputs":[{"name":"y","datatype":"FP64","shape":[1],"data":[0.5]}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+const oneInstance = `{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1]}]}`
+
+// TestCounters checks what the pipeline counts for each kind of exchange;
+// none of them changes what the client gets.
+func TestCounters(t *testing.T) {
+	up := oipUpstream(t)
+	sc := startSidecar(t, fmt.Sprintf(`
+upstream: %s
+listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+models:
+  - match: {path_prefix: /v2/}
+    payload: {protocol: oip-v2}
+`, up.URL))
+	send := func(path, body string, header map[string]string, wantCode int) {
+		t.Helper()
+		resp := postJSON(t, "http://"+sc.proxy+path, []byte(body), header)
+		if resp.StatusCode != wantCode {
+			t.Fatalf("POST %s: status %d, want %d", path, resp.StatusCode, wantCode)
+		}
+	}
+	send("/v2/models/m/infer", oneInstance, nil, 200)
+	send("/v2/models/m/infer", oneInstance, map[string]string{obs.HeaderSynthetic: "1"}, 200)
+	send("/v2/models/m/infer", `{"inputs":[`, nil, 200)                                                   // bad request body
+	send("/v2/models/m/infer", oneInstance, map[string]string{"X-Test-Answer": "200 {\"outputs\":"}, 200) // bad response body
+	send("/v2/models/m/infer", oneInstance, map[string]string{"X-Test-Answer": `400 {"error":"no"}`}, 400)
+	send("/other", oneInstance, nil, 200) // no model entry matches
+
+	waitMetric(t, sc, `driftwatch_requests_total{code="200",model="m",version=""}`, 4)
+	for series, want := range map[string]float64{
+		`driftwatch_requests_total{code="400",model="m",version=""}`:                                            1,
+		`driftwatch_records_total{model="m",synthetic="false",version=""}`:                                      2, // the good one, and the features of the bad response
+		`driftwatch_records_total{model="m",synthetic="true",version=""}`:                                       1,
+		`driftwatch_decode_errors_total{body="request",protocol="oip-v2",reason="` + payload.ReasonJSON + `"}`:  1,
+		`driftwatch_decode_errors_total{body="response",protocol="oip-v2",reason="` + payload.ReasonJSON + `"}`: 1,
+		`driftwatch_exchanges_skipped_total{reason="status"}`:                                                   1,
+		`driftwatch_exchanges_unmatched_total`:                                                                  1,
+		`driftwatch_pipeline_panics_total{stage="decode"}`:                                                      0,
+		`driftwatch_tap_queue_capacity`:                                                                         10000,
+	} {
+		if got := metric(t, sc, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+}
+
+// TestUpstreamDown: requests get 502 and are counted as upstream errors,
+// not decoded.
+func TestUpstreamDown(t *testing.T) {
+	up := oipUpstream(t)
+	url := up.URL
+	up.Close()
+	sc := startSidecar(t, fmt.Sprintf("upstream: %s\nlisten: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\n", url))
+	resp := postJSON(t, "http://"+sc.proxy+"/v2/models/m/infer", []byte(oneInstance), nil)
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", resp.StatusCode)
+	}
+	waitMetric(t, sc, `driftwatch_exchanges_skipped_total{reason="upstream_error"}`, 1)
+	waitMetric(t, sc, `driftwatch_requests_total{code="502",model="m",version=""}`, 1)
+}
+
+// TestAdmin checks the admin endpoints other than the API.
+func TestAdmin(t *testing.T) {
+	up := oipUpstream(t)
+	sc := startSidecar(t, fmt.Sprintf("upstream: %s\nlisten: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\n", up.URL))
+	if b := get(t, sc.admin, "/healthz", 200); strings.TrimSpace(string(b)) != "ok" {
+		t.Errorf("/healthz: %q", b)
+	}
+	if b := get(t, sc.admin, "/", 200); !strings.Contains(string(b), "/api/v1/drift") {
+		t.Errorf("/ does not list the endpoints: %q", b)
+	}
+	get(t, sc.admin, "/nope", 404)
+	if b := get(t, sc.admin, "/api/v1/drift", 200); strings.TrimSpace(string(b)) != `{"models":[]}` {
+		t.Errorf("/api/v1/drift before traffic: %s", b)
+	}
+	for _, name := range []string{"driftwatch_tap_queue_capacity", "driftwatch_pipeline_panics_total", "go_goroutines", "process_resident_memory_bytes"} {
+		if !strings.Contains(string(get(t, sc.admin, "/metrics", 200)), "# HELP "+name+" ") {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+// TestDecoderPanic: a decoder that panics costs the exchange, not the
+// traffic or the pipeline.
+func TestDecoderPanic(t *testing.T) {
+	up := oipUpstream(t)
+	sc := startSidecarWith(t, fmt.Sprintf("upstream: %s\nlisten: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\n", up.URL),
+		func(rt *config.Runtime) {
+			good := rt.Models[0].Decoder
+			rt.Models[0].Decoder = payload.DecoderFunc(func(in *payload.Input, dst []obs.Record) ([]obs.Record, error) {
+				if strings.Contains(in.Path, "boom") {
+					panic("decoder bug")
+				}
+				return good.Decode(in, dst)
+			})
+		})
+	for _, path := range []string{"/v2/models/boom/infer", "/v2/models/boom/infer", "/v2/models/m/infer"} {
+		if resp := postJSON(t, "http://"+sc.proxy+path, []byte(oneInstance), nil); resp.StatusCode != 200 {
+			t.Fatalf("POST %s: status %d", path, resp.StatusCode)
+		}
+	}
+	waitMetric(t, sc, `driftwatch_records_total{model="m",synthetic="false",version=""}`, 1)
+	if got := metric(t, sc, `driftwatch_pipeline_panics_total{stage="decode"}`); got != 2 {
+		t.Errorf("decode panics = %v, want 2", got)
+	}
+}
