@@ -106,7 +106,7 @@ func TestFeedbackValues(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	want := []string{"ok/0=1:2.5", "ok/1=2:0b", "ok/2=2:0false"}
+	want := []string{"ok/0=1:2.5", "ok/1=2:0b", "ok/2=1:0"}
 	if fmt.Sprint(f.got) != fmt.Sprint(want) {
 		t.Errorf("labels %q, want %q", f.got, want)
 	}

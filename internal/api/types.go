@@ -68,7 +68,8 @@ func (l *LabelItem) check() error {
 }
 
 // LabelValue is a label: a JSON number (a regression target or a class
-// number), a string or a boolean (a class).
+// number), a string (a class) or a boolean (the class 1 or 0, as the
+// payload decoders read boolean predictions).
 type LabelValue struct {
 	value obs.Value
 }
@@ -85,8 +86,10 @@ func (v *LabelValue) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		v.value = obs.Value{Kind: obs.Category, Str: s}
-	case bytes.Equal(b, []byte("true")) || bytes.Equal(b, []byte("false")):
-		v.value = obs.Value{Kind: obs.Category, Str: string(b)}
+	case bytes.Equal(b, []byte("true")):
+		v.value = obs.Value{Kind: obs.Number, Num: 1} // as the payload decoders read booleans
+	case bytes.Equal(b, []byte("false")):
+		v.value = obs.Value{Kind: obs.Number, Num: 0}
 	default:
 		f, err := strconv.ParseFloat(string(b), 64)
 		if err != nil || math.IsInf(f, 0) {

@@ -8,6 +8,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/performance"
 )
 
 // Runtime is a configuration compiled into the objects the sidecar runs
@@ -17,7 +18,8 @@ type Runtime struct {
 	Proxy               proxy.Config
 	QueueSize           int
 	// Models in the file's order; Select returns the first that matches.
-	Models []*Model
+	Models   []*Model
+	Feedback performance.Config
 }
 
 // Model is one compiled model entry.
@@ -78,6 +80,7 @@ func (c *Config) Compile() (*Runtime, error) {
 		AdminListen: c.AdminListen,
 		Proxy:       c.proxyConfig(),
 		QueueSize:   c.Proxy.QueueSize,
+		Feedback:    c.Feedback,
 	}
 	for i := range c.Models {
 		mc := &c.Models[i]

@@ -8,6 +8,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/detectors/stream"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	Upstream string        `yaml:"upstream"`
 	Proxy    ProxyConfig   `yaml:"proxy"`
 	Models   []ModelConfig `yaml:"models"`
+	// Feedback joins delayed ground-truth labels with the predictions;
+	// zero fields take performance.DefaultConfig's values.
+	Feedback performance.Config `yaml:"feedback"`
 
 	file string // the file it was read from, for relative paths
 }

@@ -82,6 +82,15 @@
 //	      predictions: false
 //	      min_records: 100
 //	      max_columns: 1024
+//	feedback:                      # delayed labels: performance.Config
+//	  prediction: label            # the prediction value labels are compared with [label, else the first]
+//	  task: auto                   # auto, classification, regression [auto]
+//	  window: 1000                 # labelled predictions per window [1000]
+//	  duration: 1h                 # also close a window this long after its first label [0: by count]
+//	  min_labels: 30               # least labels of a window closed by duration [30]
+//	  ttl: 1h                      # how long a prediction waits for its label [1h]
+//	  max_pending: 100000          # predictions waiting; the oldest are dropped [100000]
+//	  max_models: 64               # model versions tracked [64]
 //
 // A window or reference given in the file replaces the default one whole;
 // options are merged field by field over the defaults. Merge keys (<<) are

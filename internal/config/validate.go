@@ -43,6 +43,8 @@ func (p *parser) validate(cfg *Config) {
 		p.errorAt("proxy.queue_size", "%d is not between 1 and %d", q, MaxQueueSize)
 	}
 
+	p.component("feedback", cfg.Feedback.Validate())
+
 	first := map[MatchConfig]int{}
 	for i := range cfg.Models {
 		path := fmt.Sprintf("models[%d]", i)

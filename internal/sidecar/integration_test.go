@@ -48,6 +48,7 @@ models:
       reference: {first: 150}
   - match: {path_prefix: /v1/}
     payload: {protocol: tf-serving, model: breast-cancer-tfs}
+feedback: {window: 40}
 `, model))
 	prom := testenv.Prometheus(t, sc.admin)
 
@@ -126,6 +127,81 @@ models:
 		t.Fatalf("TF Serving request: status %d", resp.StatusCode)
 	}
 	waitMetric(t, sc, `driftwatch_records_total{model="breast-cancer-tfs",synthetic="false",version=""}`, 4)
+
+	// Delayed labels: the diagnoses of 40 more rows, posted by request id,
+	// give the accuracy of the model's own answers.
+	truth := readDiagnoses(t, "current-shift.csv")[100:140]
+	var labels []map[string]any
+	correct := 0
+	for i, row := range shift[100:140] {
+		resp := postOIP(t, sc.proxy, []map[string]float64{row}, nil)
+		var out struct {
+			Outputs []struct {
+				Name string    `json:"name"`
+				Data []float64 `json:"data"`
+			} `json:"outputs"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range out.Outputs {
+			if o.Name == "label" && o.Data[0] == truth[i] {
+				correct++
+			}
+		}
+		labels = append(labels, map[string]any{"request_id": resp.Header.Get(obs.HeaderRequestID), "label": truth[i]})
+	}
+	waitMetric(t, sc, `driftwatch_records_total{model="breast-cancer",synthetic="false",version="1"}`, float64(sent+40))
+	labels = append(labels, map[string]any{"request_id": "never-sent", "label": 1})
+	body, _ = json.Marshal(map[string]any{"labels": labels})
+	var fb api.FeedbackResponse
+	if err := json.NewDecoder(postJSON(t, "http://"+sc.admin+"/api/v1/feedback", body, nil).Body).Decode(&fb); err != nil {
+		t.Fatal(err)
+	}
+	if fb.Accepted != 40 || len(fb.Rejected) != 1 || fb.Rejected[0].RequestID != "never-sent" {
+		t.Fatalf("feedback answer %+v, want 40 accepted and never-sent rejected", fb)
+	}
+	var perf api.PerformanceList
+	if err := json.Unmarshal(get(t, sc.admin, "/api/v1/performance", http.StatusOK), &perf); err != nil {
+		t.Fatal(err)
+	}
+	wantAcc := float64(correct) / 40
+	if len(perf.Models) != 1 || perf.Models[0].Labels != 40 || perf.Models[0].Metrics["accuracy"] != wantAcc {
+		t.Fatalf("performance %+v, want accuracy %v over 40 labels", perf, wantAcc)
+	}
+	waitMetric(t, sc, `driftwatch_model_performance{metric="accuracy",model="breast-cancer",version="1"}`, wantAcc)
+	waitProm(t, prom, `driftwatch_model_performance{metric="accuracy",model="breast-cancer",version="1"}`, wantAcc)
+}
+
+// readDiagnoses reads the diagnosis column of a breast-cancer CSV as the
+// model's classes: 0 malignant, 1 benign.
+func readDiagnoses(t *testing.T, name string) []float64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "breast-cancer", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := len(recs[0]) - 1
+	if recs[0][col] != "diagnosis" {
+		t.Fatalf("%s: last column %q, want diagnosis", name, recs[0][col])
+	}
+	var out []float64
+	for _, r := range recs[1:] {
+		switch r[col] {
+		case "malignant":
+			out = append(out, 0)
+		case "benign":
+			out = append(out, 1)
+		default:
+			t.Fatalf("%s: diagnosis %q", name, r[col])
+		}
+	}
+	return out
 }
 
 type running struct {

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 )
 
@@ -121,12 +122,16 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descQueueLen, float64(c.q.Len()))
 	gauge(descQueueCap, float64(c.q.Cap()))
+	runners := []*detectors.Runner{c.p.global}
 	for _, w := range c.p.models {
-		for _, dp := range w.runner.Panics() {
+		runners = append(runners, w.runner)
+		counter(descModelsLimit, float64(w.drift.Dropped()), w.name+".drift")
+	}
+	for _, r := range runners {
+		for _, dp := range r.Panics() {
 			counter(descDetPanics, float64(dp.Panics), dp.Detector)
 			gauge(descDetDisabled, b2f(dp.Disabled), dp.Detector)
 		}
-		counter(descModelsLimit, float64(w.drift.Dropped()), w.name+".drift")
 	}
 	c.p.eachMonitor(func(_ *watched, m, v string, mon *drift.Monitor) bool {
 		st := mon.Stats()
@@ -158,9 +163,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return true
 	})
-	if c.p.feed != nil {
-		c.p.feed.collect(ch)
-	}
+	collectFeedback(c.p.feed, ch)
 }
 
 func b2f(b bool) float64 {

@@ -15,6 +15,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors"
 	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
 )
@@ -35,7 +36,8 @@ type pipeline struct {
 	log     *slog.Logger
 	rt      *config.Runtime
 	models  []*watched
-	feed    *feedback // nil when feedback is off
+	feed    *performance.Tracker
+	global  *detectors.Runner // detectors of every model: the feedback tracker
 	sink    func([]obs.Result)
 	version string
 
@@ -69,6 +71,7 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		version:  opt.Version,
 		labels:   newLabelLimiter(maxModelVersions),
 		verdicts: map[detectors.ModelKey]bool{},
+		global:   detectors.NewRunner(opt.Logger),
 	}
 	for i, m := range rt.Models {
 		w := &watched{cfg: m, name: fmt.Sprintf("models[%d]", i), runner: detectors.NewRunner(opt.Logger)}
@@ -90,6 +93,12 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		w.runner.Add(w.name+".drift", w.drift)
 		p.models = append(p.models, w)
 	}
+	feed, err := performance.New(rt.Feedback)
+	if err != nil {
+		return nil, fmt.Errorf("feedback: %w", err)
+	}
+	p.feed = feed
+	p.global.Add("feedback", feed)
 	p.registerMetrics(opt.Registry)
 	return p, nil
 }
@@ -164,9 +173,7 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	p.records.WithLabelValues(model, version, strconv.FormatBool(recs[0].Synthetic)).Add(float64(len(recs)))
 	for _, r := range recs {
 		w.runner.Observe(r)
-		if p.feed != nil {
-			p.feed.observe(r)
-		}
+		p.global.Observe(r)
 	}
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]
@@ -200,13 +207,11 @@ func (p *pipeline) match(path string) *watched {
 	return nil
 }
 
-// evaluate asks w's detectors (and the feedback tracker) for results at
+// evaluate asks w's detectors and the global ones for results at
 // now and publishes them.
 func (p *pipeline) evaluate(w *watched, now time.Time) {
 	p.res = w.runner.Results(now, p.res[:0])
-	if p.feed != nil {
-		p.res = p.feed.results(now, p.res)
-	}
+	p.res = p.global.Results(now, p.res)
 	if len(p.res) == 0 {
 		return
 	}

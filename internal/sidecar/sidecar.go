@@ -146,7 +146,7 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 		}
 		plain(w, http.StatusOK, "ok")
 	})
-	mux.Handle("/api/v1/", &api.Handler{Drift: s.pipe, Feedback: s.pipe.feedbackAPI()})
+	mux.Handle("/api/v1/", &api.Handler{Drift: s.pipe, Feedback: feedbackAPI{s.pipe.feed}})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "driftwatch sidecar "+opt.Version+"\n\n"+
 			"/metrics              Prometheus metrics\n"+
