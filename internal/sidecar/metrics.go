@@ -58,7 +58,7 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 	}, []string{"protocol", "body", "reason"})
 	p.skipped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: MetricSkipped,
-		Help: "Tapped exchanges not decoded, by reason: upstream_error, status (not 2xx), not_captured (no body, or over the capture limit).",
+		Help: "Tapped exchanges not decoded, by reason: upstream_error, status (not 2xx), over_capture_limit, no_body.",
 	}, []string{"reason"})
 	p.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: MetricPanics,

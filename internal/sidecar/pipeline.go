@@ -138,8 +138,11 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 		reason = "upstream_error"
 	case e.Status < 200 || e.Status > 299:
 		reason = "status"
+	case e.Req == nil && e.Truncated:
+		reason = "over_capture_limit"
 	case e.Req == nil:
-		reason = "not_captured" // empty, or over the capture limit
+		reason = "no_body" // a GET such as a health check
+		// A request with a response over the limit still gives features.
 	}
 	if reason != "" {
 		model, version := p.labels.get(pathModel(w, e.Path), "")

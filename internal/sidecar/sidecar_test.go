@@ -41,6 +41,7 @@ func TestCounters(t *testing.T) {
 upstream: %s
 listen: 127.0.0.1:0
 admin_listen: 127.0.0.1:0
+proxy: {capture_limit: 1KiB}
 models:
   - match: {path_prefix: /v2/}
     payload: {protocol: oip-v2}
@@ -58,8 +59,17 @@ models:
 	send("/v2/models/m/infer", oneInstance, map[string]string{"X-Test-Answer": "200 {\"outputs\":"}, 200) // bad response body
 	send("/v2/models/m/infer", oneInstance, map[string]string{"X-Test-Answer": `400 {"error":"no"}`}, 400)
 	send("/other", oneInstance, nil, 200) // no model entry matches
+	big := `{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1]}],"pad":"` + strings.Repeat("x", 2048) + `"}`
+	send("/v2/models/m/infer", big, nil, 200)
+	if resp, err := http.Get("http://" + sc.proxy + "/v2/health/ready"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 
-	waitMetric(t, sc, `driftwatch_requests_total{code="200",model="m",version=""}`, 4)
+	// The queue is first in, first out: once the last exchange is counted,
+	// all are.
+	waitMetric(t, sc, `driftwatch_requests_total{code="200",model="default",version=""}`, 1)
 	for series, want := range map[string]float64{
 		`driftwatch_requests_total{code="400",model="m",version=""}`:                                            1,
 		`driftwatch_records_total{model="m",synthetic="false",version=""}`:                                      2, // the good one, and the features of the bad response
