@@ -32,12 +32,14 @@ func runSidecar(args []string, stdout, stderr io.Writer) int {
 		o        config.Overrides
 		logFmt   string
 		logLevel slog.Level
+		pprof    bool
 	)
 	fs.StringVar(&file, "config", "", "the YAML configuration `FILE` (see 'driftwatch check-config')")
 	fs.StringVar(&o.Upstream, "upstream", "", "the model server's `URL`, e.g. http://127.0.0.1:8081 (overrides upstream)")
 	fs.StringVar(&o.Listen, "listen", "", "the proxy's `host:port` (overrides listen; default "+config.DefaultListen+")")
 	fs.StringVar(&o.AdminListen, "admin-listen", "", "`host:port` of /metrics, /healthz, /readyz and /api/v1 (overrides admin_listen; default "+config.DefaultAdminListen+")")
 	fs.StringVar(&logFmt, "log-format", "auto", "`format` of the logs on stderr: text, json, or auto (text on a terminal, else JSON)")
+	fs.BoolVar(&pprof, "pprof", false, "serve Go's CPU and memory profiles under /debug/pprof/ on the admin address")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "least `level` logged: debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: driftwatch sidecar --config FILE [flags]
@@ -97,7 +99,7 @@ Exit status: 0 after a requested stop, 1 when it could not start or serve,
 		fmt.Fprintf(stderr, "driftwatch sidecar: %v\n", err)
 		return exitUsage
 	}
-	sc, err := sidecar.New(rt, sidecar.Options{Logger: logger, Version: version()})
+	sc, err := sidecar.New(rt, sidecar.Options{Logger: logger, Version: version(), Pprof: pprof})
 	if err != nil {
 		fmt.Fprintf(stderr, "driftwatch sidecar: %v\n", err)
 		return exitFailed

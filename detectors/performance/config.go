@@ -94,27 +94,27 @@ func (c *Config) Validate() error {
 	switch c.Task {
 	case "", TaskAuto, TaskClassification, TaskRegression:
 	default:
-		add("task: unknown task %q (want auto, classification or regression)", c.Task)
+		add("unknown task %q (want auto, classification or regression)", c.Task)
 	}
 	if c.Window < 0 || c.Window > MaxWindow {
-		add("window: %d is not between 1 and %d", c.Window, MaxWindow)
+		add("window %d is not between 1 and %d", c.Window, MaxWindow)
 	}
 	if c.Duration < 0 {
-		add("duration: %v is negative", c.Duration)
+		add("duration %v is negative", c.Duration)
 	}
 	if c.MinLabels < 0 {
-		add("min_labels: %d is negative", c.MinLabels)
+		add("min_labels %d is negative", c.MinLabels)
 	} else if w := c.withDefaults().Window; c.MinLabels > w {
-		add("min_labels: %d is larger than the window, %d", c.MinLabels, w)
+		add("min_labels %d is larger than the window, %d", c.MinLabels, w)
 	}
 	if c.TTL < 0 {
-		add("ttl: %v is negative", c.TTL)
+		add("ttl %v is negative", c.TTL)
 	}
 	if c.MaxPending < 0 || c.MaxPending > MaxMaxPending {
-		add("max_pending: %d is not between 1 and %d", c.MaxPending, MaxMaxPending)
+		add("max_pending %d is not between 1 and %d", c.MaxPending, MaxMaxPending)
 	}
 	if c.MaxModels < 0 || c.MaxModels > MaxMaxModels {
-		add("max_models: %d is not between 1 and %d", c.MaxModels, MaxMaxModels)
+		add("max_models %d is not between 1 and %d", c.MaxModels, MaxMaxModels)
 	}
 	return errors.Join(errs...)
 }

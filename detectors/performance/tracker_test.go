@@ -536,16 +536,16 @@ func TestConfig(t *testing.T) {
 		cfg  Config
 		want []string
 	}{
-		{"task", Config{Task: "ranking"}, []string{`task: unknown task "ranking" (want auto, classification or regression)`}},
-		{"window", Config{Window: -1}, []string{"window: -1 is not between 1 and 1048576"}},
-		{"min_labels", Config{Window: 20, MinLabels: 21}, []string{"min_labels: 21 is larger than the window, 20"}},
-		{"min_labels default window", Config{MinLabels: 1001}, []string{"min_labels: 1001 is larger than the window, 1000"}},
+		{"task", Config{Task: "ranking"}, []string{`unknown task "ranking" (want auto, classification or regression)`}},
+		{"window", Config{Window: -1}, []string{"window -1 is not between 1 and 1048576"}},
+		{"min_labels", Config{Window: 20, MinLabels: 21}, []string{"min_labels 21 is larger than the window, 20"}},
+		{"min_labels default window", Config{MinLabels: 1001}, []string{"min_labels 1001 is larger than the window, 1000"}},
 		{"all", Config{Duration: -time.Second, MinLabels: -1, TTL: -time.Minute, MaxPending: MaxMaxPending + 1, MaxModels: -2}, []string{
-			"duration: -1s is negative",
-			"min_labels: -1 is negative",
-			"ttl: -1m0s is negative",
-			"max_pending: 16777217 is not between 1 and 16777216",
-			"max_models: -2 is not between 1 and 65536",
+			"duration -1s is negative",
+			"min_labels -1 is negative",
+			"ttl -1m0s is negative",
+			"max_pending 16777217 is not between 1 and 16777216",
+			"max_models -2 is not between 1 and 65536",
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

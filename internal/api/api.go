@@ -64,6 +64,8 @@ type Handler struct {
 	Feedback Feedback
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Hints say, by path, how to enable an endpoint that is off.
+	Hints map[string]string
 }
 
 // ServeHTTP implements http.Handler.
@@ -88,9 +90,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance", r.URL.Path)
 		return
 	}
-	if w.Header().Get("Allow") == "" {
-		writeError(w, http.StatusNotFound, "%s is not enabled in this process", r.URL.Path)
+	if w.Header().Get("Allow") != "" {
+		return // 405 written
 	}
+	msg := r.URL.Path + " is not enabled in this process"
+	if hint := h.Hints[r.URL.Path]; hint != "" {
+		msg += ": " + hint
+	}
+	writeError(w, http.StatusNotFound, "%s", msg)
 }
 
 // allow reports whether r uses method (HEAD counts as GET), else answers 405.

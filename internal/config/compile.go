@@ -18,8 +18,9 @@ type Runtime struct {
 	Proxy               proxy.Config
 	QueueSize           int
 	// Models in the file's order; Select returns the first that matches.
-	Models   []*Model
-	Feedback performance.Config
+	Models []*Model
+	// Feedback is nil when the file has no feedback section.
+	Feedback *performance.Config
 }
 
 // Model is one compiled model entry.

@@ -33,9 +33,11 @@ type Config struct {
 	Upstream string        `yaml:"upstream"`
 	Proxy    ProxyConfig   `yaml:"proxy"`
 	Models   []ModelConfig `yaml:"models"`
-	// Feedback joins delayed ground-truth labels with the predictions;
-	// zero fields take performance.DefaultConfig's values.
-	Feedback performance.Config `yaml:"feedback"`
+	// Feedback, when the section is there (feedback: {} for the
+	// defaults), keeps predictions until their ground-truth labels come;
+	// zero fields take performance.DefaultConfig's values. Off without it:
+	// holding predictions for labels nobody sends costs memory.
+	Feedback *performance.Config `yaml:"feedback"`
 
 	file string // the file it was read from, for relative paths
 }

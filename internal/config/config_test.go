@@ -27,6 +27,10 @@ func TestLoadBadConfigs(t *testing.T) {
 		{"bad_protocol.yaml", []string{`:4:17: models[0].payload.protocol: unknown protocol "grpc" (want one of auto, json, mlflow, oip-v2, seldon-v1, tf-serving)`}},
 		{"window_no_bound.yaml", []string{`:5:9: models[0].drift.window: window needs a size, a duration or both`}},
 		{"reference_both.yaml", []string{`:5:9: models[0].drift.reference: file and first are mutually exclusive`}},
+		{"feedback.yaml", []string{
+			`:3:9: feedback.task: unknown task "ranking" (want auto, classification or regression)`,
+			`:4:8: feedback.ttl: ttl -5m0s is negative`,
+		}},
 		{"alpha_out_of_range.yaml", []string{`:5:16: models[0].drift.options.alpha: alpha 1.5 is not between 0 and 1`}},
 		{"duplicate_match.yaml", []string{`:6:7: models[2].match: same match as models[0] (line 3): this entry is never used`}},
 		{"models_not_list.yaml", []string{`:2:9: models: want a list, got a mapping`}},
@@ -271,6 +275,29 @@ func TestErrorFormat(t *testing.T) {
 	} {
 		if got := c.e.Error(); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestFeedbackOnWhenPresent(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		on   bool
+	}{
+		{"upstream: http://127.0.0.1:1\n", false},
+		{"upstream: http://127.0.0.1:1\nfeedback: {}\n", true},
+		{"upstream: http://127.0.0.1:1\nfeedback: {ttl: 5m}\n", true},
+	} {
+		cfg, errs := Parse("f.yaml", []byte(c.yaml))
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		rt, err := cfg.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if on := rt.Feedback != nil; on != c.on {
+			t.Errorf("%q: feedback on = %v, want %v", c.yaml, on, c.on)
 		}
 	}
 }

@@ -82,7 +82,7 @@
 //	      predictions: false
 //	      min_records: 100
 //	      max_columns: 1024
-//	feedback:                      # delayed labels: performance.Config
+//	feedback:                      # delayed labels, on when present (feedback: {} for the defaults) [off]
 //	  prediction: label            # the prediction value labels are compared with [label, else the first]
 //	  task: auto                   # auto, classification, regression [auto]
 //	  window: 1000                 # labelled predictions per window [1000]

@@ -43,7 +43,9 @@ func (p *parser) validate(cfg *Config) {
 		p.errorAt("proxy.queue_size", "%d is not between 1 and %d", q, MaxQueueSize)
 	}
 
-	p.component("feedback", cfg.Feedback.Validate())
+	if cfg.Feedback != nil {
+		p.component("feedback", cfg.Feedback.Validate())
+	}
 
 	first := map[MatchConfig]int{}
 	for i := range cfg.Models {

@@ -163,7 +163,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return true
 	})
-	collectFeedback(c.p.feed, ch)
+	if c.p.feed != nil {
+		collectFeedback(c.p.feed, ch)
+	}
 }
 
 func b2f(b bool) float64 {

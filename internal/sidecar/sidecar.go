@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,10 @@ const (
 	// evaluateEvery is how often every detector is asked for results even
 	// without traffic, so that windows by duration close on time.
 	evaluateEvery = time.Second
+	// drainPause is the least time between two batches of the pipeline:
+	// exchanges wait at most this long in the queue (which must hold
+	// drainPause × the request rate of them: 10,000 at 2 million a second).
+	drainPause = 5 * time.Millisecond
 )
 
 // Options configure a Sidecar beyond its Runtime. The zero value is usable.
@@ -60,6 +65,8 @@ type Options struct {
 	Results func(dst []obs.Result)
 	// Version is reported in the reports' metadata.
 	Version string
+	// Pprof serves Go's profiles under /debug/pprof/ on the admin listener.
+	Pprof bool
 }
 
 // Sidecar is a configured sidecar, ready to Serve.
@@ -146,7 +153,21 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 		}
 		plain(w, http.StatusOK, "ok")
 	})
-	mux.Handle("/api/v1/", &api.Handler{Drift: s.pipe, Feedback: feedbackAPI{s.pipe.feed}})
+	if opt.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	h := &api.Handler{Drift: s.pipe, Hints: map[string]string{
+		"/api/v1/feedback":    "add a feedback section to the configuration (feedback: {} for the defaults)",
+		"/api/v1/performance": "add a feedback section to the configuration (feedback: {} for the defaults)",
+	}}
+	if s.pipe.feed != nil {
+		h.Feedback = feedbackAPI{s.pipe.feed}
+	}
+	mux.Handle("/api/v1/", h)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "driftwatch sidecar "+opt.Version+"\n\n"+
 			"/metrics              Prometheus metrics\n"+

@@ -113,6 +113,9 @@ func TestAdmin(t *testing.T) {
 		t.Errorf("/ does not list the endpoints: %q", b)
 	}
 	get(t, sc.admin, "/nope", 404)
+	if b := get(t, sc.admin, "/api/v1/performance", 404); !strings.Contains(string(b), "feedback: {}") {
+		t.Errorf("/api/v1/performance with feedback off does not say how to turn it on: %s", b)
+	}
 	if b := get(t, sc.admin, "/api/v1/drift", 200); strings.TrimSpace(string(b)) != `{"models":[]}` {
 		t.Errorf("/api/v1/drift before traffic: %s", b)
 	}
