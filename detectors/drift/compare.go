@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -51,7 +52,7 @@ func Compare(ref, cur []Column, opt Options) (*Report, error) {
 		Settings: Settings{
 			Test: opt.Test, Alpha: opt.Alpha, Correction: opt.Correction,
 			MinEffect: opt.MinEffect, DriftShareThreshold: opt.DriftShare,
-			Permutations: opt.Permutations, Seed: opt.Seed,
+			Permutations: opt.Permutations, Seed: opt.Seed, KSMethod: cmp.Or(opt.KSMethod, "auto"),
 		},
 		Features: []Feature{},
 	}

@@ -199,6 +199,7 @@ func TestCompareOptionErrors(t *testing.T) {
 		{with(func(o *Options) { o.Alpha = 1.5 }), "alpha 1.5"},
 		{with(func(o *Options) { o.Alpha = 0 }), "alpha 0"},
 		{with(func(o *Options) { o.Correction = "holm" }), `unknown correction "holm"`},
+		{with(func(o *Options) { o.KSMethod = "exact" }), `unknown ks method "exact" (want auto, fast, asymptotic)`},
 		{with(func(o *Options) { o.Thresholds = map[string]float64{"ks": 0.1} }), "only distance tests"},
 		{with(func(o *Options) { o.Thresholds = map[string]float64{"psi": -1} }), "positive"},
 		{with(func(o *Options) { o.Test, o.Permutations = "mmd", 0 }), "at least 1"},

@@ -60,7 +60,7 @@ func compareNumbers(name string, ref, cur []float64, opt *Options) Feature {
 
 // testNumeric runs the named test on sorted samples x and y and fills f.
 func testNumeric(f *Feature, name string, x, y []float64, opt *Options) {
-	d, pks := KS(x, y)
+	d, pks := opt.ks(x, y)
 	f.EffectSize = d
 	if name == "cvm" && (len(x) < 2 || len(y) < 2) {
 		f.Note = joinNotes(f.Note, "cvm needs at least 2 values per side; used ks")

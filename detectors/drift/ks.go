@@ -8,6 +8,9 @@ const (
 	// ksMaxExactN is scipy's MAX_AUTO_N: method='auto' is exact when
 	// max(n1, n2) <= ksMaxExactN.
 	ksMaxExactN = 10000
+	// ksFastMaxWork bounds the work of an exact p-value under KSFast:
+	// n1*n2*min(1, 2D) lattice steps, about a millisecond.
+	ksFastMaxWork = 1e6
 )
 
 // KS returns the two-sided two-sample Kolmogorov–Smirnov statistic D and its
@@ -49,6 +52,28 @@ const (
 // alternative='two-sided', method='auto' (scipy 1.10.1), including its
 // fallback from the exact to the asymptotic method.
 func KS(x, y []float64) (d, p float64) {
+	return ks(x, y, ksMaxExactN, math.Inf(1))
+}
+
+// KSAsymptotic is KS with the asymptotic p-value whatever the sample
+// sizes; it matches scipy.stats.ks_2samp(x, y, method='asymp').
+func KSAsymptotic(x, y []float64) (d, p float64) {
+	return ks(x, y, 0, 0)
+}
+
+// KSFast is KS with the exact p-value only where it is cheap: when
+// n1 == n2 <= 10000 (O(n) time), or max(n1, n2) <= 10000 and
+// n1*n2*min(1, 2D) <= 10^6; otherwise the asymptotic one. It bounds the
+// time of a p-value to about a millisecond, where KS may take 0.5 s, for
+// live windows; at such sizes the two p-values differ little (0.266
+// against 0.268 for 300 vs 250 values with D = 0.085).
+func KSFast(x, y []float64) (d, p float64) {
+	return ks(x, y, ksMaxExactN, ksFastMaxWork)
+}
+
+// ks computes D and the p-value, exact when max(n1, n2) <= maxExactN and
+// either n1 == n2 or the band method takes at most maxWork steps.
+func ks(x, y []float64, maxExactN int, maxWork float64) (d, p float64) {
 	n1, n2 := len(x), len(y)
 	if n1 == 0 || n2 == 0 {
 		panic(ksEmptyPanic)
@@ -56,7 +81,12 @@ func KS(x, y []float64) (d, p float64) {
 	// s = #{x <= v}*n2 - #{y <= v}*n1 = n1*n2*(F_x(v) - F_y(v)).
 	bi, bj, s := ksExtreme(x, y)
 	g := gcd(n1, n2)
-	if max(n1, n2) <= ksMaxExactN {
+	exact := max(n1, n2) <= maxExactN
+	if exact && n1 != n2 {
+		work := float64(n1) * float64(n2) * min(1, 2*float64(s)/(float64(n1)*float64(n2)))
+		exact = work <= maxWork
+	}
+	if exact {
 		h := int(s / int64(g))
 		lcm := (n1 / g) * n2
 		d = float64(h) / float64(lcm)

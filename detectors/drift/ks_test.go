@@ -479,3 +479,66 @@ func BenchmarkKSExact5000x4999(b *testing.B) {
 		KS(x, y)
 	}
 }
+
+// TestKSMethods checks the asymptotic and fast variants against scipy:
+//
+//	import numpy as np; from scipy.stats import ks_2samp
+//	x = np.sort([((i*7919) % 1000)/100.0 for i in range(300)])
+//	y = np.sort([((i*104729) % 997)/100.0 + 0.8 for i in range(250)])
+//	ks_2samp(x, y, method='asymp')  # 0.08466666666666667, 0.2683497010314703
+//	ks_2samp(x, y)                  # 0.08466666666666667, 0.2664878434123508 (exact)
+//	y2 = np.sort([((i*31) % 53)/5.0 for i in range(45)])
+//	ks_2samp(x[:40], y2, method='asymp')  # 0.8666666666666667, 8.575774917484567e-19
+func TestKSMethods(t *testing.T) {
+	var x, y, y2 []float64
+	for i := range 300 {
+		x = append(x, float64((i*7919)%1000)/100)
+	}
+	for i := range 250 {
+		y = append(y, float64((i*104729)%997)/100+0.8)
+	}
+	for i := range 45 {
+		y2 = append(y2, float64((i*31)%53)/5)
+	}
+	slices.Sort(x)
+	slices.Sort(y)
+	slices.Sort(y2)
+	for _, c := range []struct {
+		name string
+		fn   func(x, y []float64) (float64, float64)
+		x, y []float64
+		d, p float64
+	}{
+		{"asymptotic", KSAsymptotic, x, y, 0.08466666666666667, 0.2683497010314703},
+		{"asymptotic, large D", KSAsymptotic, x[:40], y2, 0.8666666666666667, 8.575774917484567e-19},
+		// 300*250*min(1, 2*0.085) = 12,700 steps: cheap, so exact.
+		{"fast, cheap", KSFast, x, y, 0.08466666666666667, 0.2664878434123508},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, p := c.fn(c.x, c.y)
+			ksCheckClose(t, "D", d, c.d, 1e-12)
+			ksCheckClose(t, "p", p, c.p, 1e-9)
+		})
+	}
+
+	// 10,000 against 9,999 values: KS is exact (and slow), KSFast is
+	// asymptotic; equal sizes stay exact (O(n)).
+	big := make([]float64, 10_000)
+	for i := range big {
+		big[i] = float64(i) / 10_000
+	}
+	shifted := make([]float64, 9_999)
+	for i := range shifted {
+		shifted[i] = float64(i)/10_000 + 0.02
+	}
+	d1, p1 := KSFast(big, shifted)
+	d2, p2 := KSAsymptotic(big, shifted)
+	if d1 != d2 || p1 != p2 {
+		t.Errorf("KSFast(10000 vs 9999) = %v %v, want the asymptotic %v %v", d1, p1, d2, p2)
+	}
+	d3, p3 := KSFast(big, big[:len(big):len(big)])
+	d4, p4 := KS(big, big)
+	if d3 != d4 || p3 != p4 {
+		t.Errorf("KSFast(equal sizes) = %v %v, want the exact %v %v", d3, p3, d4, p4)
+	}
+}

@@ -27,6 +27,10 @@ type Options struct {
 	Permutations int    `yaml:"permutations"`
 	Seed         uint64 `yaml:"seed"`         // MMD subsampling and permutations
 	MMDMaxRows   int    `yaml:"mmd_max_rows"` // rows per side used by MMD, at least 2
+	// KSMethod says how KS p-values are computed: "auto" as scipy
+	// (exact up to 10,000 values per side; see KS), "fast" exact only
+	// where that is cheap (KSFast), "asymptotic" never exact.
+	KSMethod string `yaml:"ks_method"`
 	// MMDStandardize scales every column by the reference's mean and
 	// standard deviation before MMD, so that one wide-ranged column does
 	// not decide the kernel bandwidth alone. Off by default: the columns
@@ -73,7 +77,22 @@ func DefaultOptions() Options {
 		Permutations: DefaultPermutations,
 		Seed:         1,
 		MMDMaxRows:   DefaultMMDMaxRows,
+		KSMethod:     "auto",
 	}
+}
+
+// KSMethods are the values of Options.KSMethod.
+var KSMethods = []string{"auto", "fast", "asymptotic"}
+
+// ks runs the KS test of o.KSMethod.
+func (o *Options) ks(x, y []float64) (d, p float64) {
+	switch o.KSMethod {
+	case "fast":
+		return KSFast(x, y)
+	case "asymptotic":
+		return KSAsymptotic(x, y)
+	}
+	return KS(x, y)
 }
 
 // RegisterFlags registers o's fields as flags on fs, with o's current
@@ -88,6 +107,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Permutations, "permutations", o.Permutations, "permutations of the multivariate MMD test; 0 skips MMD in auto mode")
 	fs.IntVar(&o.MMDMaxRows, "mmd-max-rows", o.MMDMaxRows, "rows per side the MMD test uses (a random subsample above this; memory grows with its square)")
 	fs.BoolVar(&o.MMDStandardize, "mmd-standardize", o.MMDStandardize, "scale each numeric column by the reference's mean and standard deviation before MMD, so no single wide-ranged column dominates")
+	fs.StringVar(&o.KSMethod, "ks-method", o.KSMethod, "`method` of KS p-values: auto (exact up to 10,000 values per side, as scipy), fast (exact only where it is cheap), asymptotic")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed for MMD subsampling and permutations")
 }
 
@@ -181,6 +201,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Permutations < 0 || o.Test == "mmd" && o.Permutations < 1 {
 		add("%d permutations: MMD needs at least 1 (0 skips it in auto mode)", o.Permutations)
+	}
+	if o.KSMethod != "" && !slices.Contains(KSMethods, o.KSMethod) {
+		add("unknown ks method %q (want %s)", o.KSMethod, strings.Join(KSMethods, ", "))
 	}
 	if o.MMDMaxRows < 2 {
 		add("mmd max rows %d is below 2", o.MMDMaxRows)

@@ -26,6 +26,7 @@ type Settings struct {
 	DriftShareThreshold float64 `json:"drift_share_threshold"`
 	Permutations        int     `json:"permutations"`
 	Seed                uint64  `json:"seed"`
+	KSMethod            string  `json:"ks_method"`
 }
 
 // Feature is the verdict on one column.

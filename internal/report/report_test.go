@@ -78,7 +78,7 @@ func sampleReport() *drift.Report {
 		DriftedFeatures: 3,
 		Settings: drift.Settings{
 			Test: "auto", Alpha: 0.05, Correction: "bh", MinEffect: 0.1,
-			DriftShareThreshold: 0.3, Permutations: 500, Seed: 42,
+			DriftShareThreshold: 0.3, Permutations: 500, Seed: 42, KSMethod: "auto",
 		},
 		Features: []drift.Feature{
 			{
