@@ -77,6 +77,7 @@
 //	        seed: 1
 //	        mmd_max_rows: 500
 //	        mmd_standardize: false
+//	        ks_method: fast        # auto (scipy's), fast, asymptotic [fast]
 //	        thresholds: {psi: 0.2}
 //	      features: true           # neither features nor predictions: both
 //	      predictions: false
