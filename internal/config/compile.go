@@ -33,6 +33,8 @@ type Model struct {
 	// ReferenceFile is set (Drift.Reference is then nil).
 	Drift         drift.MonitorConfig
 	ReferenceFile string // absolute, or relative to the working directory
+	// ReferenceIgnore names columns of ReferenceFile to leave out.
+	ReferenceIgnore []string
 }
 
 // Matcher selects requests by URL path; see MatchConfig.
@@ -108,6 +110,7 @@ func (c *Config) Compile() (*Runtime, error) {
 				f = filepath.Join(filepath.Dir(c.file), f)
 			}
 			m.ReferenceFile = f
+			m.ReferenceIgnore = mc.Drift.Reference.Ignore
 		}
 		rt.Models = append(rt.Models, m)
 	}

@@ -150,8 +150,11 @@ func (c *DriftConfig) UnmarshalYAML(n *yaml.Node) error {
 // first N records seen. File and First are mutually exclusive.
 type ReferenceConfig struct {
 	// File is a path, relative to the configuration file's directory.
-	File  string `yaml:"file"`
-	First int    `yaml:"first"`
+	File string `yaml:"file"`
+	// Ignore names columns of File that traffic does not carry (a label,
+	// an id), which would otherwise be reported as all missing.
+	Ignore []string `yaml:"ignore"`
+	First  int      `yaml:"first"`
 }
 
 // Default returns the configuration of a file that gives only upstream.

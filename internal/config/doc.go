@@ -66,6 +66,7 @@
 //	        max_records: 10000
 //	      reference:               # exactly one of [first: 1000]
 //	        file: ref.csv          # CSV, JSONL or Parquet, relative to this file
+//	        ignore: [label]        # columns of the file that traffic does not carry
 //	        first: 1000            # the first N records seen
 //	      options:                 # drift.Options, over drift.LiveOptions()
 //	        test: auto

@@ -82,6 +82,8 @@ func (p *parser) validateDrift(path string, d *DriftConfig) {
 	case p.dirty[path+".reference"]:
 	case r.File != "" && r.First != 0:
 		p.errorAt(path+".reference", "file and first are mutually exclusive")
+	case r.File == "" && len(r.Ignore) > 0:
+		p.errorAt(path+".reference.ignore", "ignore applies to the columns of a reference file; give file")
 	case r.File == "" && r.First == 0:
 		p.errorAt(path+".reference", "one of file or first is required")
 	case r.First < 0 || r.First > drift.MaxReferenceFirst:

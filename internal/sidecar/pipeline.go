@@ -78,7 +78,7 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		tmpl := m.Drift
 		w.ref = fmt.Sprintf("the first %d records", tmpl.ReferenceFirst)
 		if m.ReferenceFile != "" {
-			ref, err := loadReference(m.ReferenceFile)
+			ref, err := loadReference(m.ReferenceFile, m.ReferenceIgnore)
 			if err != nil {
 				return nil, fmt.Errorf("%s.drift: %w", w.name, err)
 			}

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,9 +112,10 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 	return s, nil
 }
 
-// loadReference reads a reference file into drift columns; prediction
-// columns are those named drift.PredictionPrefix+name.
-func loadReference(path string) ([]drift.Column, error) {
+// loadReference reads a reference file into drift columns, leaving out
+// those named in ignore; prediction columns are those named
+// drift.PredictionPrefix+name.
+func loadReference(path string, ignore []string) ([]drift.Column, error) {
 	t, err := dataset.ReadFile(path, dataset.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("reference: %w", err)
@@ -121,9 +123,19 @@ func loadReference(path string) ([]drift.Column, error) {
 	if t.Rows == 0 {
 		return nil, fmt.Errorf("reference %s: no rows", path)
 	}
-	cols := make([]drift.Column, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = drift.Column{Name: c.Name, Categorical: c.Type == dataset.Categorical, Num: c.Num, Str: c.Str}
+	for _, name := range ignore {
+		if t.Column(name) == nil {
+			return nil, fmt.Errorf("reference %s: no column %q to ignore", path, name)
+		}
+	}
+	var cols []drift.Column
+	for _, c := range t.Columns {
+		if !slices.Contains(ignore, c.Name) {
+			cols = append(cols, drift.Column{Name: c.Name, Categorical: c.Type == dataset.Categorical, Num: c.Num, Str: c.Str})
+		}
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("reference %s: every column is ignored", path)
 	}
 	return cols, nil
 }

@@ -2,14 +2,19 @@ package sidecar_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/driftwatch/driftwatch/collectors/payload"
+	"github.com/driftwatch/driftwatch/internal/api"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
+	"github.com/driftwatch/driftwatch/internal/sidecar"
 )
 
 // oipUpstream answers every request with a one-instance OIP v2 response,
@@ -148,5 +153,61 @@ func TestDecoderPanic(t *testing.T) {
 	waitMetric(t, sc, `driftwatch_records_total{model="m",synthetic="false",version=""}`, 1)
 	if got := metric(t, sc, `driftwatch_pipeline_panics_total{stage="decode"}`); got != 2 {
 		t.Errorf("decode panics = %v, want 2", got)
+	}
+}
+
+// TestReferenceFile compares windows with a reference file, leaving out its
+// label column, which the traffic does not carry.
+func TestReferenceFile(t *testing.T) {
+	up := oipUpstream(t)
+	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := startSidecar(t, fmt.Sprintf(`
+upstream: %s
+listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+models:
+  - drift:
+      window: {size: 100}
+      reference: {file: %s, ignore: [diagnosis]}
+`, up.URL, ref))
+	rows := readRows(t, "reference.csv")
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	replay(t, sc.proxy, rows[:100], 10)
+	st := waitState(t, sc, func(s api.DriftState) bool { return s.Windows >= 1 })
+	if st.Status != "no_drift" || st.ReferenceRows != len(rows) || st.Features != 30 {
+		t.Fatalf("reference rows through: %+v, want no_drift against %d rows and 30 features", st, len(rows))
+	}
+	replay(t, sc.proxy, readRows(t, "current-shift.csv")[:100], 10)
+	if st = waitState(t, sc, func(s api.DriftState) bool { return s.Windows >= 2 }); st.Status != "drift" {
+		t.Fatalf("shifted rows through: %+v, want drift", st)
+	}
+}
+
+func TestReferenceFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ref.csv")
+	if err := os.WriteFile(file, []byte("a,b\n1,x\n2,y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ reference, want string }{
+		{"{file: ref.csv, ignore: [c]}", `models[0].drift: reference ` + file + `: no column "c" to ignore`},
+		{"{file: ref.csv, ignore: [a, b]}", `every column is ignored`},
+		{"{file: none.csv}", `none.csv`},
+	} {
+		yaml := "upstream: http://127.0.0.1:1\nmodels:\n  - drift: {reference: " + c.reference + "}\n"
+		cfg, errs := config.Parse(filepath.Join(dir, "driftwatch.yaml"), []byte(yaml))
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		rt, err := cfg.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sidecar.New(rt, sidecar.Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("reference %s: error %v, want one containing %q", c.reference, err, c.want)
+		}
 	}
 }
