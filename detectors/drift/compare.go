@@ -142,6 +142,7 @@ func compareFeatures(ref, cur []Column, opt *Options) []Feature {
 		wg.Go(func() {
 			for i := range next {
 				out[i] = compareColumn(&ref[i], &cur[i], opt)
+				opt.yield()
 				if opt.Progress != nil {
 					mu.Lock()
 					done++

@@ -1,9 +1,11 @@
 package drift
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -336,5 +338,31 @@ func TestCompareMMDSkipsEmptyColumns(t *testing.T) {
 	}
 	if r.Multivariate != nil || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], `"z"`) {
 		t.Errorf("multivariate %+v warnings %q, want none and a warning naming z", r.Multivariate, r.Warnings)
+	}
+}
+
+// TestYield: Compare yields after every feature and between batches of MMD
+// permutations.
+func TestYield(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ref, cur []Column
+	for i := range 3 {
+		r, c := Column{Name: fmt.Sprint("f", i)}, Column{Name: fmt.Sprint("f", i)}
+		for range 200 {
+			r.Num = append(r.Num, rng.NormFloat64())
+			c.Num = append(c.Num, rng.NormFloat64())
+		}
+		ref, cur = append(ref, r), append(cur, c)
+	}
+	opt := DefaultOptions()
+	opt.Permutations = 64
+	var calls atomic.Int32 // Yield is called from the worker goroutines
+	opt.Yield = func() { calls.Add(1) }
+	if _, err := Compare(ref, cur, opt); err != nil {
+		t.Fatal(err)
+	}
+	// 3 features, 4 between the MMD phases, 64/16 permutation batches.
+	if got, want := calls.Load(), int32(3+4+4); got != want {
+		t.Errorf("Yield called %d times, want %d", got, want)
 	}
 }

@@ -148,6 +148,12 @@ func MMD2(x, y []float64, d int, sigma float64) float64 {
 // permutation scheme of alibi-detect's MMDDrift with the biased estimator, but
 // with a different random generator, so only its distribution is comparable.
 func MMDTest(x, y []float64, d int, sigma float64, permutations int, seed uint64) MMDResult {
+	return mmdTest(x, y, d, sigma, permutations, seed, func() {})
+}
+
+// mmdTest is MMDTest calling yield between its phases and between batches
+// of permutations (see Options.Yield).
+func mmdTest(x, y []float64, d int, sigma float64, permutations int, seed uint64, yield func()) MMDResult {
 	n, m := mmdRows(x, d), mmdRows(y, d)
 	if n == 0 || m == 0 {
 		panic(mmdEmpty)
@@ -164,12 +170,16 @@ func MMDTest(x, y []float64, d int, sigma float64, permutations int, seed uint64
 	k := make([]float64, mmdPackedLen(N))
 	if sigma <= 0 {
 		mmdSquaredDistances(k, z, N, d, workers)
+		yield()
 		sigma = mmdMedian(k[1:], workers)
+		yield()
 		mmdApplyKernel(k, N, sigma, workers)
 	} else {
 		mmdKernelMatrix(k, z, N, d, sigma, workers)
 	}
+	yield()
 	r, total := mmdRowSums(k, N, workers)
+	yield()
 
 	// Work on the smaller group G (size s); the statistic is symmetric.
 	s, gStart := n, 0
@@ -199,6 +209,9 @@ func MMDTest(x, y []float64, d int, sigma float64, permutations int, seed uint64
 	perm := make([]float64, permutations)
 	mmdEvalSplits(k, N, s, masks, words, permutations, workers, func(b int, upper float64, idx []int32) {
 		perm[b] = stat(upper, mmdDot(r, idx))
+		if b%mmdBatch == mmdBatch-1 {
+			yield()
+		}
 	})
 
 	count := 1

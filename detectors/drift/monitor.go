@@ -135,6 +135,7 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	}
 	if m.opt.Test == "" {
 		m.opt = LiveOptions()
+		m.opt.Yield = cfg.Options.Yield
 	}
 	m.opt.Progress = nil
 	if cfg.Reference != nil {

@@ -54,7 +54,7 @@ func multivariate(ref, cur []Column, opt *Options) (mv *Multivariate, warning st
 	if opt.Progress != nil {
 		opt.Progress("mmd", 0, 1)
 	}
-	r := MMDTest(x, y, len(cols), 0, opt.Permutations, opt.Seed)
+	r := mmdTest(x, y, len(cols), 0, opt.Permutations, opt.Seed, opt.yield)
 	if opt.Progress != nil {
 		opt.Progress("mmd", 1, 1)
 	}

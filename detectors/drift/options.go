@@ -42,6 +42,13 @@ type Options struct {
 	// Progress, when set, is called with the stage ("features" or "mmd"),
 	// the work done in it and its total.
 	Progress func(stage string, done, total int) `yaml:"-"`
+	// Yield, when set, is called between features and between batches of
+	// MMD permutations, each a millisecond or so of work: a caller that
+	// shares its cores with latency-sensitive work lets it run there (the
+	// sidecar sleeps 100 µs, which lets Go's scheduler poll the
+	// network even with GOMAXPROCS=1). It may be called from several
+	// goroutines at once.
+	Yield func() `yaml:"-"`
 }
 
 // Defaults and rules used by Compare; see README "How driftwatch chooses a
@@ -78,6 +85,13 @@ func DefaultOptions() Options {
 		Seed:         1,
 		MMDMaxRows:   DefaultMMDMaxRows,
 		KSMethod:     "auto",
+	}
+}
+
+// yield calls o.Yield if it is set.
+func (o *Options) yield() {
+	if o.Yield != nil {
+		o.Yield()
 	}
 }
 
