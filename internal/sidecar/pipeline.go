@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -150,6 +151,8 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 		return
 	}
 	code := codeLabel(e.Status)
+	// A request whose response alone was over the capture limit is still
+	// decoded: its features are good for input drift.
 	var reason string
 	switch {
 	case e.Error != "":
@@ -160,7 +163,6 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 		reason = "over_capture_limit"
 	case e.Req == nil:
 		reason = "no_body" // a GET such as a health check
-		// A request with a response over the limit still gives features.
 	}
 	if reason != "" {
 		model, version := p.labels.get(pathModel(w, e.Path), "")
@@ -174,10 +176,8 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	}
 	recs, err := p.decode(w, &p.in)
 	p.in = payload.Input{}
-	if err != nil {
-		if pe, ok := err.(*payload.Error); ok {
-			p.decodeErrors.WithLabelValues(pe.Protocol, pe.Body, pe.Reason).Inc()
-		}
+	if pe := (*payload.Error)(nil); errors.As(err, &pe) {
+		p.decodeErrors.WithLabelValues(pe.Protocol, pe.Body, pe.Reason).Inc()
 	}
 	if len(recs) == 0 {
 		model, version := p.labels.get(pathModel(w, e.Path), "")
