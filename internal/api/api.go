@@ -10,6 +10,7 @@
 //	     [&format=json|html|markdown|text]   shape of `driftwatch detect --format FORMAT`
 //	POST /api/v1/feedback                    ground-truth labels by request id (FeedbackRequest)
 //	GET  /api/v1/performance                 labelled performance per model version
+//	GET  /api/v1/alerts                      pending and firing alerts, and the last resolved (AlertList)
 package api
 
 import (
@@ -50,6 +51,13 @@ type Feedback interface {
 	Performance() []Performance
 }
 
+// Alerts is what the alerts endpoint reads.
+type Alerts interface {
+	// Alerts returns the pending and firing alerts, and those resolved
+	// recently, most severe first.
+	Alerts() []Alert
+}
+
 // Errors a Drift returns.
 var (
 	ErrNotFound  = errors.New("not found")
@@ -62,6 +70,7 @@ var (
 type Handler struct {
 	Drift    Drift
 	Feedback Feedback
+	Alerts   Alerts
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Hints say, by path, how to enable an endpoint that is off.
@@ -86,8 +95,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, PerformanceList{Models: h.Feedback.Performance()})
 			return
 		}
+	case "/api/v1/alerts":
+		if h.Alerts != nil && allow(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, AlertList{Alerts: h.Alerts.Alerts()})
+			return
+		}
 	default:
-		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance", r.URL.Path)
+		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance, /api/v1/alerts", r.URL.Path)
 		return
 	}
 	if w.Header().Get("Allow") != "" {

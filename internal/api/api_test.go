@@ -48,6 +48,13 @@ func (f *fakeFeedback) Performance() []Performance {
 	return []Performance{{Model: "iris", Version: "1", Task: "classification", Metrics: map[string]float64{"accuracy": 0.5}, Labels: 2}}
 }
 
+type fakeAlerts struct{}
+
+func (fakeAlerts) Alerts() []Alert {
+	return []Alert{{Rule: "drift", State: "firing", Severity: "warning", Labels: map[string]string{"model": "iris"},
+		Evidence: []Field{{Key: "top_features", Value: "petal_length (0.4)"}}, Fingerprint: "00000000000000ff"}}
+}
+
 func TestHandler(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, target, ctype, body string
@@ -64,6 +71,8 @@ func TestHandler(t *testing.T) {
 		{"drift by POST", "POST", "/api/v1/drift", "", "", 405, `use GET`},
 		{"unknown endpoint", "GET", "/api/v1/nope", "", "", 404, `no such endpoint /api/v1/nope`},
 		{"performance", "GET", "/api/v1/performance", "", "", 200, `"metrics":{"accuracy":0.5}`},
+		{"alerts", "GET", "/api/v1/alerts", "", "", 200, `{"alerts":[{"rule":"drift","state":"firing","severity":"warning","labels":{"model":"iris"},"value":0,"evidence":[{"key":"top_features","value":"petal_length (0.4)"}]`},
+		{"alerts by POST", "POST", "/api/v1/alerts", "", "", 405, `use GET`},
 		{"feedback", "POST", "/api/v1/feedback", "application/json",
 			`{"labels":[{"request_id":"ok-1","label":1},{"request_id":"ok-2","index":2,"label":"cat"},{"request_id":"x","label":true}]}`,
 			200, `{"accepted":2,"rejected":[{"index":2,"request_id":"x","error":"unknown request id"}]}`},
@@ -79,7 +88,7 @@ func TestHandler(t *testing.T) {
 		{"feedback trailing data", "POST", "/api/v1/feedback", "application/json", `{"labels":[]} {}`, 400, `data after the JSON object`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &Handler{Drift: fakeDrift{}, Feedback: &fakeFeedback{}}
+			h := &Handler{Drift: fakeDrift{}, Feedback: &fakeFeedback{}, Alerts: fakeAlerts{}}
 			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
 			if tc.ctype != "" {
 				req.Header.Set("Content-Type", tc.ctype)
@@ -124,7 +133,7 @@ func TestFeedbackTooLarge(t *testing.T) {
 
 func TestDisabled(t *testing.T) {
 	h := &Handler{}
-	for _, path := range []string{"/api/v1/drift", "/api/v1/feedback", "/api/v1/performance"} {
+	for _, path := range []string{"/api/v1/drift", "/api/v1/feedback", "/api/v1/performance", "/api/v1/alerts"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "not enabled") {

@@ -133,3 +133,32 @@ type Performance struct {
 	Labels  int                `json:"labels"` // labelled predictions in the window
 	At      time.Time          `json:"at"`
 }
+
+// AlertList is the answer of GET /api/v1/alerts.
+type AlertList struct {
+	Alerts []Alert `json:"alerts"`
+}
+
+// Alert is one alert of a rule: a series of results (a label set) whose
+// condition holds, held, or just stopped holding.
+type Alert struct {
+	Rule        string            `json:"rule"`
+	State       string            `json:"state"`    // pending, firing or resolved
+	Severity    string            `json:"severity"` // warning or critical
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Value       float64           `json:"value"`
+	Samples     int               `json:"samples,omitempty"`
+	// Evidence is what the detector said, most important first.
+	Evidence    []Field    `json:"evidence,omitempty"`
+	ActiveAt    time.Time  `json:"active_at"`
+	FiredAt     *time.Time `json:"fired_at,omitempty"`
+	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+	Fingerprint string     `json:"fingerprint"` // 16 hex digits
+}
+
+// Field is one piece of evidence.
+type Field struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}

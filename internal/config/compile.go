@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -21,6 +22,7 @@ type Runtime struct {
 	Models []*Model
 	// Feedback is nil when the file has no feedback section.
 	Feedback *performance.Config
+	Rules    []rules.Rule
 }
 
 // Model is one compiled model entry.
@@ -84,6 +86,7 @@ func (c *Config) Compile() (*Runtime, error) {
 		Proxy:       c.proxyConfig(),
 		QueueSize:   c.Proxy.QueueSize,
 		Feedback:    c.Feedback,
+		Rules:       c.Rules,
 	}
 	for i := range c.Models {
 		mc := &c.Models[i]

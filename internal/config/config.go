@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -38,6 +39,8 @@ type Config struct {
 	// zero fields take performance.DefaultConfig's values. Off without it:
 	// holding predictions for labels nobody sends costs memory.
 	Feedback *performance.Config `yaml:"feedback"`
+	// Rules turn the detectors' results into alerts.
+	Rules []rules.Rule `yaml:"rules"`
 
 	file string // the file it was read from, for relative paths
 }

@@ -40,6 +40,11 @@ func TestLoadBadConfigs(t *testing.T) {
 		{"only_comment.yaml", []string{`: empty config: want at least upstream`}},
 		{"tabs.yaml", []string{`:3: found character that cannot start any token`}},
 		{"bad_indent.yaml", []string{`:4: mapping values are not allowed in this context`}},
+		{"rules.yaml", []string{
+			`:5:9: rules[0].op: unknown op "=>" (want >, >=, <, <=, ==, !=)`,
+			`:7:11: rules[1].name: rule "drift" is also rules[0] (line 3): names must be unique`,
+			`:11:10: rules[1].for: for -5m0s is negative`,
+		}},
 		{"several.yaml", []string{
 			`:1:9: listen: "localhost" is not host:port`,
 			`:3:1: upstream: field "upstream" already set at line 2`,

@@ -93,6 +93,22 @@
 //	  ttl: 1h                      # how long a prediction waits for its label [1h]
 //	  max_pending: 100000          # predictions waiting; the oldest are dropped [100000]
 //	  max_models: 64               # model versions tracked [64]
+//	rules:                         # alerting rules over the detectors' results: rules.Rule [none]
+//	  - name: model_drift          # unique
+//	    result: dataset_drift      # the result it applies to: dataset_drift, feature_drift, model_performance
+//	    match: {model: iris}       # result labels that must be equal
+//	    op: ">="                   # >, >=, <, <=, ==, !=
+//	    warning: 1                 # at least one of warning and critical
+//	    critical: 1
+//	    recover: 0.5               # hysteresis: once firing, firing until the value is past this
+//	    for: 5m                    # pending this long before firing [0]
+//	    keep_firing_for: 10m       # [0]
+//	    occurrences: {count: 3, within: 10m}  # M times within N
+//	    min_samples: 500           # ignore results of fewer samples
+//	    no_data: {after: 15m, state: ok}      # ok, alerting, keep
+//	    max_series: 10000          # label sets kept per rule [10000]
+//	    labels: {team: ml}
+//	    annotations: {summary: "{{.Labels.model}} drifted"}  # Go templates
 //
 // A window or reference given in the file replaces the default one whole;
 // options are merged field by field over the defaults. Merge keys (<<) are

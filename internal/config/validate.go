@@ -46,6 +46,18 @@ func (p *parser) validate(cfg *Config) {
 	if cfg.Feedback != nil {
 		p.component("feedback", cfg.Feedback.Validate())
 	}
+	names := map[string]int{}
+	for i := range cfg.Rules {
+		path := fmt.Sprintf("rules[%d]", i)
+		r := &cfg.Rules[i]
+		p.component(path, r.Validate())
+		if j, ok := names[r.Name]; ok && r.Name != "" && !p.dirty[path+".name"] {
+			p.errorAt(path+".name", "rule %q is also rules[%d] (line %d): names must be unique",
+				r.Name, j, p.node(fmt.Sprintf("rules[%d]", j)).Line)
+		} else if !ok {
+			names[r.Name] = i
+		}
+	}
 
 	first := map[MatchConfig]int{}
 	for i := range cfg.Models {

@@ -49,6 +49,15 @@ models:
   - match: {path_prefix: /v1/}
     payload: {protocol: tf-serving, model: breast-cancer-tfs}
 feedback: {window: 40}
+rules:
+  - name: model_drift
+    result: dataset_drift
+    match: {model: breast-cancer}
+    op: ">="
+    warning: 1
+    min_samples: 100
+    annotations:
+      summary: "{{.Labels.model}}: {{index .Evidence \"drifted_features\"}} features drifted"
 `, model))
 	prom := testenv.Prometheus(t, sc.admin)
 
@@ -69,6 +78,9 @@ feedback: {window: 40}
 	}
 	if got := metric(t, sc, `driftwatch_drift_detected{model="breast-cancer",version="1"}`); got != 0 {
 		t.Errorf("driftwatch_drift_detected = %v after reference rows, want 0", got)
+	}
+	if b := get(t, sc.admin, "/api/v1/alerts", http.StatusOK); strings.TrimSpace(string(b)) != `{"alerts":[]}` {
+		t.Errorf("alerts after reference rows: %s, want none", b)
 	}
 	waitProm(t, prom, `driftwatch_drift_detected{model="breast-cancer",version="1"}`, 0)
 
@@ -92,6 +104,26 @@ feedback: {window: 40}
 	}
 	waitProm(t, prom, `driftwatch_drift_detected{model="breast-cancer",version="1"}`, 1)
 	waitProm(t, prom, `driftwatch_drift_features_drifted{model="breast-cancer",version="1"} > 0`, float64(st.DriftedFeatures))
+
+	// The rule fired, with the evidence a person needs.
+	var alerts api.AlertList
+	if err := json.Unmarshal(get(t, sc.admin, "/api/v1/alerts", http.StatusOK), &alerts); err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts.Alerts) != 1 {
+		t.Fatalf("alerts after shifted rows: %+v, want one", alerts)
+	}
+	a := alerts.Alerts[0]
+	wantSummary := fmt.Sprintf("breast-cancer: %d features drifted", st.DriftedFeatures)
+	evidence := map[string]string{}
+	for _, f := range a.Evidence {
+		evidence[f.Key] = f.Value
+	}
+	if a.Rule != "model_drift" || a.State != "firing" || a.Severity != "warning" || a.Labels["version"] != "1" ||
+		a.Annotations["summary"] != wantSummary || !strings.Contains(evidence["top_features"], st.TopFeatures[0]) {
+		t.Errorf("alert %+v, want model_drift firing with summary %q and top feature %s", a, wantSummary, st.TopFeatures[0])
+	}
+	waitProm(t, prom, `driftwatch_alerts{rule="model_drift",state="firing",severity="warning"}`, 1)
 
 	// The counters agree with what was sent.
 	if got := metric(t, sc, `driftwatch_records_total{model="breast-cancer",synthetic="false",version="1"}`); got != float64(sent) {

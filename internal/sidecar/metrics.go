@@ -166,6 +166,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	if c.p.feed != nil {
 		collectFeedback(c.p.feed, ch)
 	}
+	if c.p.alerts != nil {
+		c.p.alerts.collect(ch)
+	}
 }
 
 func b2f(b bool) float64 {

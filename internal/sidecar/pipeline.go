@@ -38,6 +38,7 @@ type pipeline struct {
 	rt      *config.Runtime
 	models  []*watched
 	feed    *performance.Tracker // nil when feedback is off
+	alerts  *alerting            // nil without rules
 	global  *detectors.Runner    // detectors of every model: the feedback tracker
 	sink    func([]obs.Result)
 	version string
@@ -103,6 +104,13 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		p.feed = feed
 		p.global.Add("feedback", feed)
 	}
+	if len(rt.Rules) > 0 {
+		a, err := newAlerting(rt.Rules, opt.Logger)
+		if err != nil {
+			return nil, err
+		}
+		p.alerts = a
+	}
 	p.registerMetrics(opt.Registry)
 	return p, nil
 }
@@ -126,6 +134,9 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 		case now := <-tick.C:
 			for _, w := range p.models {
 				p.evaluate(w, now)
+			}
+			if p.alerts != nil {
+				p.alerts.evaluate(now, nil) // for, keep_firing_for and no-data move with time
 			}
 			continue
 		}
@@ -237,6 +248,9 @@ func (p *pipeline) evaluate(w *watched, now time.Time) {
 		return
 	}
 	p.logVerdicts(p.res)
+	if p.alerts != nil {
+		p.alerts.evaluate(now, p.res)
+	}
 	if p.sink != nil {
 		p.sink(p.res)
 	}

@@ -175,9 +175,13 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 	h := &api.Handler{Drift: s.pipe, Hints: map[string]string{
 		"/api/v1/feedback":    "add a feedback section to the configuration (feedback: {} for the defaults)",
 		"/api/v1/performance": "add a feedback section to the configuration (feedback: {} for the defaults)",
+		"/api/v1/alerts":      "add rules to the configuration",
 	}}
 	if s.pipe.feed != nil {
 		h.Feedback = feedbackAPI{s.pipe.feed}
+	}
+	if s.pipe.alerts != nil {
+		h.Alerts = s.pipe.alerts
 	}
 	mux.Handle("/api/v1/", h)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
@@ -187,7 +191,8 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 			"/readyz               readiness\n"+
 			"/api/v1/drift         drift state of every model version (?model=M&version=V&format=html for a report)\n"+
 			"/api/v1/feedback      POST ground-truth labels by request id\n"+
-			"/api/v1/performance   labelled performance per model version")
+			"/api/v1/performance   labelled performance per model version\n"+
+			"/api/v1/alerts        pending, firing and recently resolved alerts")
 	})
 	return mux
 }

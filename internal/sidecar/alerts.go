@@ -1,0 +1,180 @@
+package sidecar
+
+import (
+	"cmp"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/driftwatch/driftwatch/alerts/alert"
+	"github.com/driftwatch/driftwatch/alerts/rules"
+	"github.com/driftwatch/driftwatch/internal/api"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// keepResolved is how many resolved alerts /api/v1/alerts shows.
+const keepResolved = 100
+
+// alerting evaluates the rules over the detectors' results, logs each
+// change of an alert's state, and keeps what /api/v1/alerts and /metrics
+// read. evaluate runs on the pipeline goroutine; Alerts and collect from
+// any.
+type alerting struct {
+	engine *rules.Engine
+	names  []string // rule names, for metrics
+	log    *slog.Logger
+	states map[uint64]alert.State // pipeline goroutine only
+
+	mu       sync.Mutex
+	live     []*alert.Alert // pending and firing, at the last evaluation
+	resolved []*alert.Alert // the last keepResolved, oldest first
+}
+
+func newAlerting(rs []rules.Rule, log *slog.Logger) (*alerting, error) {
+	e, err := rules.New(rs)
+	if err != nil {
+		return nil, err
+	}
+	a := &alerting{engine: e, log: log, states: map[uint64]alert.State{}}
+	for _, r := range rs {
+		a.names = append(a.names, r.Name)
+	}
+	return a, nil
+}
+
+// evaluate feeds res (nil on a tick) to the rules at now.
+func (a *alerting) evaluate(now time.Time, res []obs.Result) {
+	out := a.engine.Evaluate(now, res)
+	states := make(map[uint64]alert.State, len(out))
+	var live, resolved []*alert.Alert
+	for _, al := range out {
+		fp := al.Fingerprint()
+		if al.State != a.states[fp] {
+			a.logChange(al)
+		}
+		if al.State == alert.Resolved {
+			resolved = append(resolved, al)
+			continue
+		}
+		states[fp] = al.State
+		live = append(live, al)
+	}
+	a.states = states // pending alerts that cleared are not in out: forgotten
+	a.mu.Lock()
+	a.live = live
+	a.resolved = append(a.resolved, resolved...)
+	if n := len(a.resolved) - keepResolved; n > 0 {
+		a.resolved = slices.Delete(a.resolved, 0, n)
+	}
+	a.mu.Unlock()
+}
+
+func (a *alerting) logChange(al *alert.Alert) {
+	attrs := []any{"rule", al.Rule, "severity", al.Severity.String(), "labels", al.Labels.String(),
+		"value", al.Value}
+	if s := al.Annotations["summary"]; s != "" {
+		attrs = append(attrs, "summary", s)
+	}
+	for _, f := range al.Evidence {
+		attrs = append(attrs, f.Key, f.Value)
+	}
+	switch al.State {
+	case alert.Firing:
+		a.log.Warn("alert firing", attrs...)
+	case alert.Resolved:
+		a.log.Info("alert resolved", attrs...)
+	default:
+		a.log.Debug("alert "+al.State.String(), attrs...)
+	}
+}
+
+// Alerts implements api.Alerts: firing before pending before resolved,
+// the most severe first, then the oldest first.
+func (a *alerting) Alerts() []api.Alert {
+	a.mu.Lock()
+	all := slices.Concat(a.live, a.resolved)
+	a.mu.Unlock()
+	slices.SortStableFunc(all, func(x, y *alert.Alert) int {
+		return cmp.Or(cmp.Compare(stateRank(x.State), stateRank(y.State)),
+			cmp.Compare(y.Severity, x.Severity), x.ActiveAt.Compare(y.ActiveAt))
+	})
+	out := make([]api.Alert, 0, len(all))
+	for _, al := range all {
+		w := api.Alert{
+			Rule: al.Rule, State: al.State.String(), Severity: al.Severity.String(),
+			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, Samples: al.Samples,
+			ActiveAt: al.ActiveAt.UTC(), Fingerprint: fmt.Sprintf("%016x", al.Fingerprint()),
+		}
+		for _, f := range al.Evidence {
+			w.Evidence = append(w.Evidence, api.Field{Key: f.Key, Value: f.Value})
+		}
+		if !al.FiredAt.IsZero() {
+			t := al.FiredAt.UTC()
+			w.FiredAt = &t
+		}
+		if !al.ResolvedAt.IsZero() {
+			t := al.ResolvedAt.UTC()
+			w.ResolvedAt = &t
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// stateRank orders firing, pending, resolved.
+func stateRank(s alert.State) int {
+	switch s {
+	case alert.Firing:
+		return 0
+	case alert.Pending:
+		return 1
+	}
+	return 2
+}
+
+const (
+	MetricAlerts          = "driftwatch_alerts"
+	MetricRuleSeries      = "driftwatch_rule_series"
+	MetricRuleDropped     = "driftwatch_rule_results_dropped_total"
+	MetricRuleTemplateErr = "driftwatch_rule_template_errors_total"
+)
+
+var (
+	descAlerts      = prometheus.NewDesc(MetricAlerts, "Alerts by rule, state (pending, firing) and severity, at the last evaluation.", []string{"rule", "state", "severity"}, nil)
+	descRuleSeries  = prometheus.NewDesc(MetricRuleSeries, "Series (label sets) the rules keep, all rules together.", nil, nil)
+	descRuleDropped = prometheus.NewDesc(MetricRuleDropped, "Results the rules did not use, by reason: max_series (the rule had its maximum of series), min_samples (fewer samples than the rule asks).", []string{"reason"}, nil)
+	descRuleTmplErr = prometheus.NewDesc(MetricRuleTemplateErr, "Annotations whose template failed to render (the annotation says why).", nil, nil)
+)
+
+// collect reports the alert counts, zeros included, and the engine's
+// counters.
+func (a *alerting) collect(ch chan<- prometheus.Metric) {
+	type key struct {
+		rule  string
+		state alert.State
+		sev   obs.Severity
+	}
+	counts := map[key]int{}
+	a.mu.Lock()
+	for _, al := range a.live {
+		counts[key{al.Rule, al.State, al.Severity}]++
+	}
+	a.mu.Unlock()
+	for _, r := range a.names {
+		for _, st := range []alert.State{alert.Pending, alert.Firing} {
+			for _, sev := range []obs.Severity{obs.Warning, obs.Critical} {
+				ch <- prometheus.MustNewConstMetric(descAlerts, prometheus.GaugeValue,
+					float64(counts[key{r, st, sev}]), r, st.String(), sev.String())
+			}
+		}
+	}
+	st := a.engine.Stats()
+	ch <- prometheus.MustNewConstMetric(descRuleSeries, prometheus.GaugeValue, float64(st.Series))
+	ch <- prometheus.MustNewConstMetric(descRuleDropped, prometheus.CounterValue, float64(st.Overflow), "max_series")
+	ch <- prometheus.MustNewConstMetric(descRuleDropped, prometheus.CounterValue, float64(st.BelowMinSamples), "min_samples")
+	ch <- prometheus.MustNewConstMetric(descRuleTmplErr, prometheus.CounterValue, float64(st.TemplateErrors))
+}
