@@ -1,16 +1,17 @@
 // Package sidecar assembles the running sidecar from its components: the
 // proxy and its tap queue (collectors/proxy), the decoders
 // (collectors/payload), the drift monitors and the label tracker
-// (detectors), the admin listener with /metrics, /healthz, /readyz and the
-// /api/v1 handlers (internal/api). It holds the wiring that both
+// (detectors), the alert rules (alerts/rules), the admin listener with
+// /metrics, /healthz, /readyz and the /api/v1 handlers (internal/api). It
+// holds the wiring that both
 // `driftwatch sidecar` and `driftwatch demo` run, so that cmd/driftwatch
 // stays flag parsing.
 //
 // Data flows one way: the proxy offers each exchange to a bounded queue
 // (a full queue drops and counts; the request never waits); one pipeline
 // goroutine drains it, decodes, and hands the records to the detectors of
-// the model the request was for; the results go to a sink (the alert
-// engine) and are read by /metrics and /api/v1 on scrape.
+// the model the request was for; the results go to the rules and to an
+// optional sink, and /metrics and /api/v1 read the detectors' state.
 package sidecar
 
 import (
