@@ -47,18 +47,18 @@ func NewInhibitor(cfgs []InhibitConfig) (*Inhibitor, error) {
 		path := "inhibit_rules[" + strconv.Itoa(i) + "]: "
 		src, err := ParseMatchers(c.SourceMatchers)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%ssource_matchers: %v", path, err))
+			errs = append(errs, fmt.Errorf("%sbad source_matchers: %v", path, err))
 		}
 		tgt, err := ParseMatchers(c.TargetMatchers)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%starget_matchers: %v", path, err))
+			errs = append(errs, fmt.Errorf("%sbad target_matchers: %v", path, err))
 		}
 		if len(c.SourceMatchers) == 0 || len(c.TargetMatchers) == 0 {
 			errs = append(errs, fmt.Errorf("%sgive both source_matchers and target_matchers (an empty list would match every alert)", path))
 		}
 		for _, l := range c.Equal {
 			if !validName(l) {
-				errs = append(errs, fmt.Errorf("%sequal: %q is not a label name", path, l))
+				errs = append(errs, fmt.Errorf("%s%q in equal is not a label name", path, l))
 			}
 		}
 		in.rules = append(in.rules, inhibitRule{source: src, target: tgt, equal: c.Equal})

@@ -63,8 +63,8 @@ func TestInhibitorErrors(t *testing.T) {
 		{TargetMatchers: []string{"b=c"}},
 	})
 	want := []string{
-		`inhibit_rules[0]: source_matchers: matcher "a": want name=value, name!=value, name=~regexp or name!~regexp`,
-		`inhibit_rules[0]: equal: "not-ok" is not a label name`,
+		`inhibit_rules[0]: bad source_matchers: matcher "a": want name=value, name!=value, name=~regexp or name!~regexp`,
+		`inhibit_rules[0]: "not-ok" in equal is not a label name`,
 		`inhibit_rules[1]: give both source_matchers and target_matchers (an empty list would match every alert)`,
 	}
 	if err == nil {

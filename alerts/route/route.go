@@ -113,7 +113,7 @@ func compile(c Config, parent *Route, id, path string, depth int, errs *[]error)
 	}
 	ms, err := ParseMatchers(c.Matchers)
 	if err != nil {
-		fail("matchers: %v", err)
+		fail("%v", err)
 	}
 	r.Matchers = ms
 	if c.GroupBy != nil {
@@ -123,13 +123,13 @@ func compile(c Config, parent *Route, id, path string, depth int, errs *[]error)
 			case l == GroupByAll:
 				r.GroupByAll = true
 			case !validName(l):
-				fail("group_by: %q is not a label name", l)
+				fail("%q in group_by is not a label name", l)
 			default:
 				r.GroupBy = append(r.GroupBy, l)
 			}
 		}
 		if r.GroupByAll && len(r.GroupBy) > 0 {
-			fail(`group_by: "..." already groups by every label; give it alone`)
+			fail(`"..." in group_by already groups by every label; give it alone`)
 		}
 		slices.Sort(r.GroupBy)
 		r.GroupBy = slices.Compact(r.GroupBy)

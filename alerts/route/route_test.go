@@ -153,10 +153,10 @@ func TestCompileErrors(t *testing.T) {
 		"receiver is required on the root route",
 		"the root route has no matchers: it matches every alert",
 		"continue has no meaning on the root route",
-		`routes[0]: matchers: matcher "model": want name=value, name!=value, name=~regexp or name!~regexp`,
+		`routes[0]: matcher "model": want name=value, name!=value, name=~regexp or name!~regexp`,
 		"routes[0]: group_wait -1s is negative",
-		`routes[1]: group_by: "bad-name" is not a label name`,
-		`routes[1]: group_by: "..." already groups by every label; give it alone`,
+		`routes[1]: "bad-name" in group_by is not a label name`,
+		`routes[1]: "..." in group_by already groups by every label; give it alone`,
 		"routes[1].routes[0]: repeat_interval -1m0s is negative",
 	}
 	if err == nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
@@ -23,6 +24,10 @@ type Runtime struct {
 	// Feedback is nil when the file has no feedback section.
 	Feedback *performance.Config
 	Rules    []rules.Rule
+	// Route is the compiled routing tree, nil without a route section;
+	// Inhibitor is nil without inhibit rules.
+	Route     *route.Route
+	Inhibitor *route.Inhibitor
 }
 
 // Model is one compiled model entry.
@@ -87,6 +92,17 @@ func (c *Config) Compile() (*Runtime, error) {
 		QueueSize:   c.Proxy.QueueSize,
 		Feedback:    c.Feedback,
 		Rules:       c.Rules,
+	}
+	var err error
+	if c.Route != nil {
+		if rt.Route, err = route.Compile(*c.Route); err != nil {
+			return nil, fmt.Errorf("route: %w", err)
+		}
+	}
+	if len(c.InhibitRules) > 0 {
+		if rt.Inhibitor, err = route.NewInhibitor(c.InhibitRules); err != nil {
+			return nil, err
+		}
 	}
 	for i := range c.Models {
 		mc := &c.Models[i]

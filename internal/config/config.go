@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
@@ -41,6 +42,10 @@ type Config struct {
 	Feedback *performance.Config `yaml:"feedback"`
 	// Rules turn the detectors' results into alerts.
 	Rules []rules.Rule `yaml:"rules"`
+	// Route sends alerts to receivers, grouped; nil sends nothing.
+	Route *route.Config `yaml:"route"`
+	// InhibitRules mute alerts while others fire.
+	InhibitRules []route.InhibitConfig `yaml:"inhibit_rules"`
 
 	file string // the file it was read from, for relative paths
 }

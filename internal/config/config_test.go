@@ -40,6 +40,11 @@ func TestLoadBadConfigs(t *testing.T) {
 		{"only_comment.yaml", []string{`: empty config: want at least upstream`}},
 		{"tabs.yaml", []string{`:3: found character that cannot start any token`}},
 		{"bad_indent.yaml", []string{`:4: mapping values are not allowed in this context`}},
+		{"route.yaml", []string{
+			`:6:17: route.routes[0].matchers: matcher "model": want name=value, name!=value, name=~regexp or name!~regexp`,
+			`:10:23: route.routes[1].routes[0].group_wait: group_wait -1s is negative`,
+			`:14:12: inhibit_rules[0].equal: "not-a-label" in equal is not a label name`,
+		}},
 		{"rules.yaml", []string{
 			`:5:9: rules[0].op: unknown op "=>" (want >, >=, <, <=, ==, !=)`,
 			`:7:11: rules[1].name: rule "drift" is also rules[0] (line 3): names must be unique`,

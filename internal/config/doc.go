@@ -109,6 +109,20 @@
 //	    max_series: 10000          # label sets kept per rule [10000]
 //	    labels: {team: ml}
 //	    annotations: {summary: "{{.Labels.model}} drifted"}  # Go templates
+//	route:                         # where alerts go: route.Config (see its package doc) [none]
+//	  receiver: slack              # required at the root
+//	  group_by: [alertname, model] # ["..."]: every label [inherited; none at the root]
+//	  group_wait: 30s              # [30s]
+//	  group_interval: 5m           # [5m]
+//	  repeat_interval: 4h          # [4h]
+//	  routes:                      # the first matching child wins unless it says continue
+//	    - matchers: [severity=critical, 'model=~"iris|wine"']  # =, !=, =~, !~
+//	      receiver: pager
+//	      continue: true
+//	inhibit_rules:                 # mute targets while a source fires [none]
+//	  - source_matchers: [alertname=model_drift]
+//	    target_matchers: [alertname=feature_drift]
+//	    equal: [model, version]    # a label missing on either side is not equal
 //
 // A window or reference given in the file replaces the default one whole;
 // options are merged field by field over the defaults. Merge keys (<<) are

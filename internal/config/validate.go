@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 )
@@ -57,6 +58,15 @@ func (p *parser) validate(cfg *Config) {
 		} else if !ok {
 			names[r.Name] = i
 		}
+	}
+
+	if cfg.Route != nil && !p.dirty["route"] {
+		_, err := route.Compile(*cfg.Route)
+		p.prefixed("route", err)
+	}
+	if !p.dirty["inhibit_rules"] {
+		_, err := route.NewInhibitor(cfg.InhibitRules)
+		p.prefixed("", err)
 	}
 
 	first := map[MatchConfig]int{}
@@ -125,6 +135,19 @@ func (p *parser) checkAddr(addr, path string) {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.errorAt(path, "%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+}
+
+// prefixed records the errors of a component whose messages start with
+// the path of what they are about, relative to base ("routes[1].routes[0]:
+// group_wait -1s is negative" in route), each at the field it names.
+func (p *parser) prefixed(base string, err error) {
+	for _, e := range splitErrors(err) {
+		msg, path := e.Error(), base
+		if pre, rest, ok := strings.Cut(msg, ": "); ok && strings.HasSuffix(pre, "]") {
+			path, msg = join(base, pre), rest
+		}
+		p.errorAt(p.fieldNamed(path, msg), "%s", msg)
 	}
 }
 
