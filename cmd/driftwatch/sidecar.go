@@ -104,6 +104,11 @@ Exit status: 0 after a requested stop, 1 when it could not start or serve,
 		fmt.Fprintf(stderr, "driftwatch sidecar: %v\n", err)
 		return exitFailed
 	}
+	defer func() {
+		if err := sc.Close(); err != nil {
+			logger.Error("close the state file", "error", err)
+		}
+	}()
 	proxyLn, err := net.Listen("tcp", rt.Listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "driftwatch sidecar: proxy listener: %v (change listen or --listen)\n", err)

@@ -17,6 +17,29 @@ import (
 	"github.com/driftwatch/driftwatch/internal/testenv"
 )
 
+func TestSilenceUsage(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"silence"}, exitUsage, "", "Usage:"},
+		{[]string{"silence", "--help"}, exitOK, "driftwatch silence add", ""},
+		{[]string{"silence", "mute"}, exitUsage, "", `unknown subcommand "mute"`},
+		{[]string{"silence", "add", "--help"}, exitOK, "--matcher", ""},
+		{[]string{"silence", "add", "--ends", "tomorrow"}, exitUsage, "", `--ends "tomorrow": want RFC 3339`},
+		{[]string{"silence", "add", "--admin", "nope", "--matcher", "a=b"}, exitUsage, "", `--admin "nope": want a URL`},
+		{[]string{"silence", "expire"}, exitUsage, "", "give the silence ID"},
+		{[]string{"silence", "list", "--admin", "http://127.0.0.1:1"}, exitFailed, "", "is the sidecar running"},
+	} {
+		var o, e bytes.Buffer
+		if code := run(c.args, &o, &e); code != c.code || !strings.Contains(o.String(), c.stdout) || !strings.Contains(e.String(), c.stderr) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", c.args, code, o.String(), e.String(), c.code, c.stdout, c.stderr)
+		}
+	}
+}
+
 func TestSidecarUsage(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
@@ -95,6 +118,28 @@ func TestSidecarRuns(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"data":[0.5]`) {
 		t.Errorf("through the sidecar: %d %s", resp.StatusCode, body)
+	}
+
+	// Silences through the command, against this sidecar.
+	adminURL := "http://" + admin
+	var so, se bytes.Buffer
+	if code := run([]string{"silence", "add", "--admin", adminURL, "--matcher", "alertname=model_drift", "--matcher", `model=~"iris|wine"`,
+		"--duration", "2h", "--author", "ana", "--comment", "retraining"}, &so, &se); code != exitOK {
+		t.Fatalf("silence add: exit %d: %s", code, se.String())
+	}
+	id := strings.TrimSpace(so.String())
+	so.Reset()
+	if code := run([]string{"silence", "list", "--admin", adminURL}, &so, &se); code != exitOK ||
+		!strings.Contains(so.String(), id+"  active") || !strings.Contains(so.String(), `alertname=model_drift model=~"iris|wine"`) {
+		t.Errorf("silence list: exit %d, stdout %q, stderr %q", code, so.String(), se.String())
+	}
+	so.Reset()
+	if code := run([]string{"silence", "expire", id, "--admin", adminURL}, &so, &se); code != exitOK || so.String() != "expired "+id+"\n" {
+		t.Errorf("silence expire: exit %d, stdout %q, stderr %q", code, so.String(), se.String())
+	}
+	se.Reset()
+	if code := run([]string{"silence", "expire", "nope", "--admin", adminURL}, &so, &se); code != exitFailed || !strings.Contains(se.String(), `404 Not Found: no silence "nope"`) {
+		t.Errorf("silence expire nope: exit %d, stderr %q", code, se.String())
 	}
 
 	cancel()

@@ -11,6 +11,9 @@
 //	POST /api/v1/feedback                    ground-truth labels by request id (FeedbackRequest)
 //	GET  /api/v1/performance                 labelled performance per model version
 //	GET  /api/v1/alerts                      pending and firing alerts, and the last resolved (AlertList)
+//	GET  /api/v1/silences                    every silence with its state (SilenceList)
+//	POST /api/v1/silences                    add a silence (SilenceRequest); answers the Silence
+//	DELETE /api/v1/silences/{id}             expire a silence now
 package api
 
 import (
@@ -20,6 +23,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/driftwatch/driftwatch/internal/obs"
@@ -58,6 +62,15 @@ type Alerts interface {
 	Alerts() []Alert
 }
 
+// Silences is what the silence endpoints use.
+type Silences interface {
+	ListSilences(now time.Time) []Silence
+	// AddSilence adds a silence; an error is the request's fault.
+	AddSilence(req SilenceRequest, now time.Time) (Silence, error)
+	// ExpireSilence ends a silence now; ErrNotFound for an unknown id.
+	ExpireSilence(id string, now time.Time) (Silence, error)
+}
+
 // Errors a Drift returns.
 var (
 	ErrNotFound  = errors.New("not found")
@@ -71,6 +84,7 @@ type Handler struct {
 	Drift    Drift
 	Feedback Feedback
 	Alerts   Alerts
+	Silences Silences
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Hints say, by path, how to enable an endpoint that is off.
@@ -100,8 +114,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, AlertList{Alerts: h.Alerts.Alerts()})
 			return
 		}
+	case "/api/v1/silences":
+		if h.Silences != nil {
+			h.silences(w, r)
+			return
+		}
 	default:
-		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance, /api/v1/alerts", r.URL.Path)
+		if id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/silences/"); ok && h.Silences != nil && !strings.Contains(id, "/") {
+			if allow(w, r, http.MethodDelete) {
+				h.expireSilence(w, id)
+			}
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance, /api/v1/alerts, /api/v1/silences", r.URL.Path)
 		return
 	}
 	if w.Header().Get("Allow") != "" {
@@ -164,26 +189,8 @@ func (h *Handler) drift(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) feedback(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "Content-Type %q: send application/json", ct)
-			return
-		}
-	}
 	var req FeedbackRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxFeedbackBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes: send fewer labels per request", MaxFeedbackBytes)
-			return
-		}
-		writeError(w, http.StatusBadRequest, "body is not a feedback request: %v", err)
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, "body has data after the JSON object")
+	if !decodeBody(w, r, "feedback request", &req, MaxFeedbackBytes) {
 		return
 	}
 	if len(req.Labels) == 0 {
@@ -208,6 +215,66 @@ func (h *Handler) feedback(w http.ResponseWriter, r *http.Request) {
 		resp.Accepted++
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) silences(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		writeJSON(w, http.StatusOK, SilenceList{Silences: h.Silences.ListSilences(h.now())})
+	case http.MethodPost:
+		var req SilenceRequest
+		if !decodeBody(w, r, "silence request", &req, 1<<20) {
+			return
+		}
+		s, err := h.Silences.AddSilence(req, h.now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "silence not added: %v", err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, s)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, "%s %s: use GET or POST", r.Method, r.URL.Path)
+	}
+}
+
+func (h *Handler) expireSilence(w http.ResponseWriter, id string) {
+	s, err := h.Silences.ExpireSilence(id, h.now())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "no silence %q; GET /api/v1/silences lists them", id)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "expire silence: %v", err)
+	default:
+		writeJSON(w, http.StatusOK, s)
+	}
+}
+
+// decodeBody decodes a JSON body (a what) of at most max bytes strictly into v, or
+// answers the error and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, what string, v any, max int64) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "Content-Type %q: send application/json", ct)
+			return false
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes", max)
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "body is not a valid %s: %v", what, err)
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "body has data after the JSON object")
+		return false
+	}
+	return true
 }
 
 // writeJSON writes v as the JSON body of a response with status code.

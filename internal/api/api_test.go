@@ -55,6 +55,26 @@ func (fakeAlerts) Alerts() []Alert {
 		Evidence: []Field{{Key: "top_features", Value: "petal_length (0.4)"}}, Fingerprint: "00000000000000ff"}}
 }
 
+type fakeSilences struct{}
+
+func (fakeSilences) ListSilences(time.Time) []Silence {
+	return []Silence{{ID: "abc", State: "active", Matchers: []string{"model=iris"}, CreatedBy: "ana"}}
+}
+
+func (fakeSilences) AddSilence(req SilenceRequest, _ time.Time) (Silence, error) {
+	if req.CreatedBy == "" {
+		return Silence{}, errors.New("created_by is required")
+	}
+	return Silence{ID: "new", State: "active", Matchers: req.Matchers, CreatedBy: req.CreatedBy}, nil
+}
+
+func (fakeSilences) ExpireSilence(id string, _ time.Time) (Silence, error) {
+	if id != "abc" {
+		return Silence{}, ErrNotFound
+	}
+	return Silence{ID: "abc", State: "expired"}, nil
+}
+
 func TestHandler(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, target, ctype, body string
@@ -73,6 +93,14 @@ func TestHandler(t *testing.T) {
 		{"performance", "GET", "/api/v1/performance", "", "", 200, `"metrics":{"accuracy":0.5}`},
 		{"alerts", "GET", "/api/v1/alerts", "", "", 200, `{"alerts":[{"rule":"drift","state":"firing","severity":"warning","labels":{"model":"iris"},"value":0,"evidence":[{"key":"top_features","value":"petal_length (0.4)"}]`},
 		{"alerts by POST", "POST", "/api/v1/alerts", "", "", 405, `use GET`},
+		{"silences", "GET", "/api/v1/silences", "", "", 200, `{"silences":[{"id":"abc","state":"active","matchers":["model=iris"]`},
+		{"add silence", "POST", "/api/v1/silences", "application/json", `{"matchers":["model=iris"],"duration":"2h","created_by":"ana"}`, 201, `"id":"new"`},
+		{"add bad silence", "POST", "/api/v1/silences", "", `{"matchers":["model=iris"],"duration":"2h"}`, 400, `silence not added: created_by is required`},
+		{"add silence unknown field", "POST", "/api/v1/silences", "", `{"matcher":"x"}`, 400, `unknown field \"matcher\"`},
+		{"expire silence", "DELETE", "/api/v1/silences/abc", "", "", 200, `"state":"expired"`},
+		{"expire unknown silence", "DELETE", "/api/v1/silences/zzz", "", "", 404, `no silence \"zzz\"`},
+		{"silence by GET", "GET", "/api/v1/silences/abc", "", "", 405, `use DELETE`},
+		{"silences by PUT", "PUT", "/api/v1/silences", "", "", 405, `use GET or POST`},
 		{"feedback", "POST", "/api/v1/feedback", "application/json",
 			`{"labels":[{"request_id":"ok-1","label":1},{"request_id":"ok-2","index":2,"label":"cat"},{"request_id":"x","label":true}]}`,
 			200, `{"accepted":2,"rejected":[{"index":2,"request_id":"x","error":"unknown request id"}]}`},
@@ -81,14 +109,14 @@ func TestHandler(t *testing.T) {
 			200, `"rejected":[{"index":0,"request_id":"","error":"request_id is empty"},{"index":1,"request_id":"ok","error":"index -1 is negative"},{"index":2,"request_id":"ok","error":"label is missing or null"}]`},
 		{"feedback by GET", "GET", "/api/v1/feedback", "", "", 405, `use POST`},
 		{"feedback not JSON", "POST", "/api/v1/feedback", "text/csv", `a,b`, 415, `send application/json`},
-		{"feedback bad JSON", "POST", "/api/v1/feedback", "application/json", `{"labels":[`, 400, `not a feedback request`},
+		{"feedback bad JSON", "POST", "/api/v1/feedback", "application/json", `{"labels":[`, 400, `not a valid feedback request`},
 		{"feedback unknown field", "POST", "/api/v1/feedback", "application/json", `{"label":[]}`, 400, `unknown field \"label\"`},
 		{"feedback bad label", "POST", "/api/v1/feedback", "application/json", `{"labels":[{"request_id":"ok","label":[1]}]}`, 400, `want a number, a string or a boolean`},
 		{"feedback empty", "POST", "/api/v1/feedback", "application/json", `{"labels":[]}`, 400, `no labels`},
 		{"feedback trailing data", "POST", "/api/v1/feedback", "application/json", `{"labels":[]} {}`, 400, `data after the JSON object`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &Handler{Drift: fakeDrift{}, Feedback: &fakeFeedback{}, Alerts: fakeAlerts{}}
+			h := &Handler{Drift: fakeDrift{}, Feedback: &fakeFeedback{}, Alerts: fakeAlerts{}, Silences: fakeSilences{}}
 			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
 			if tc.ctype != "" {
 				req.Header.Set("Content-Type", tc.ctype)
@@ -133,7 +161,7 @@ func TestFeedbackTooLarge(t *testing.T) {
 
 func TestDisabled(t *testing.T) {
 	h := &Handler{}
-	for _, path := range []string{"/api/v1/drift", "/api/v1/feedback", "/api/v1/performance", "/api/v1/alerts"} {
+	for _, path := range []string{"/api/v1/drift", "/api/v1/feedback", "/api/v1/performance", "/api/v1/alerts", "/api/v1/silences"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "not enabled") {

@@ -155,10 +155,40 @@ type Alert struct {
 	FiredAt     *time.Time `json:"fired_at,omitempty"`
 	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
 	Fingerprint string     `json:"fingerprint"` // 16 hex digits
+	// SilencedBy lists the IDs of the silences that mute the alert now.
+	SilencedBy []string `json:"silenced_by,omitempty"`
 }
 
 // Field is one piece of evidence.
 type Field struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+}
+
+// SilenceList is the answer of GET /api/v1/silences.
+type SilenceList struct {
+	Silences []Silence `json:"silences"`
+}
+
+// Silence is a silence as the API shows it.
+type Silence struct {
+	ID        string    `json:"id"`
+	State     string    `json:"state"` // pending, active or expired
+	Matchers  []string  `json:"matchers"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	CreatedBy string    `json:"created_by"`
+	Comment   string    `json:"comment,omitempty"`
+}
+
+// SilenceRequest is the body of POST /api/v1/silences: matchers such as
+// alertname=model_drift or model=~"iris|wine", all of which must match,
+// and either ends_at or a duration ("2h"); starts_at defaults to now.
+type SilenceRequest struct {
+	Matchers  []string   `json:"matchers"`
+	StartsAt  *time.Time `json:"starts_at,omitempty"`
+	EndsAt    *time.Time `json:"ends_at,omitempty"`
+	Duration  string     `json:"duration,omitempty"`
+	CreatedBy string     `json:"created_by"`
+	Comment   string     `json:"comment,omitempty"`
 }

@@ -17,8 +17,11 @@ import (
 // with; nothing on the request path reads the YAML structs.
 type Runtime struct {
 	Listen, AdminListen string
-	Proxy               proxy.Config
-	QueueSize           int
+	// StateFile is absolute, or relative to the working directory; ""
+	// means none was configured.
+	StateFile string
+	Proxy     proxy.Config
+	QueueSize int
 	// Models in the file's order; Select returns the first that matches.
 	Models []*Model
 	// Feedback is nil when the file has no feedback section.
@@ -92,6 +95,12 @@ func (c *Config) Compile() (*Runtime, error) {
 		QueueSize:   c.Proxy.QueueSize,
 		Feedback:    c.Feedback,
 		Rules:       c.Rules,
+	}
+	if f := c.StateFile; f != "" {
+		if !filepath.IsAbs(f) && c.file != "" {
+			f = filepath.Join(filepath.Dir(c.file), f)
+		}
+		rt.StateFile = f
 	}
 	var err error
 	if c.Route != nil {

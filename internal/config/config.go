@@ -32,9 +32,13 @@ type Config struct {
 	// AdminListen serves /metrics, /healthz, /readyz and /api/v1.
 	AdminListen string `yaml:"admin_listen"`
 	// Upstream is the model server's URL; required.
-	Upstream string        `yaml:"upstream"`
-	Proxy    ProxyConfig   `yaml:"proxy"`
-	Models   []ModelConfig `yaml:"models"`
+	Upstream string `yaml:"upstream"`
+	// StateFile is the embedded store that keeps silences (and, with
+	// notifications, the outbox) across restarts; relative to the
+	// configuration file. Empty: a temporary file, lost at exit.
+	StateFile string        `yaml:"state_file"`
+	Proxy     ProxyConfig   `yaml:"proxy"`
+	Models    []ModelConfig `yaml:"models"`
 	// Feedback, when the section is there (feedback: {} for the
 	// defaults), keeps predictions until their ground-truth labels come;
 	// zero fields take performance.DefaultConfig's values. Off without it:

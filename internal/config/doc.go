@@ -36,6 +36,7 @@
 //	listen: host:port              # the proxy [:8080]
 //	admin_listen: host:port        # /metrics, /healthz, /readyz, /api/v1 [:9464]
 //	upstream: http://host:port     # the model server; required
+//	state_file: state.db           # silences, kept across restarts [a temporary file]
 //	proxy:
 //	  capture_limit: 1MiB          # bytes, or a size with B, KB, MB, GB, KiB, MiB, GiB; negative: no capture [1MiB]
 //	  timeout: 30s                 # connect + response headers, a Go duration [30s]

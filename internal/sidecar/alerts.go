@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/driftwatch/driftwatch/alerts/alert"
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/internal/api"
 	"github.com/driftwatch/driftwatch/internal/obs"
@@ -24,10 +25,11 @@ const keepResolved = 100
 // read. evaluate runs on the pipeline goroutine; Alerts and collect from
 // any.
 type alerting struct {
-	engine *rules.Engine
-	names  []string // rule names, for metrics
-	log    *slog.Logger
-	states map[uint64]alert.State // pipeline goroutine only
+	engine   *rules.Engine
+	names    []string        // rule names, for metrics
+	silences *route.Silences // for the API's silenced_by; may be nil
+	log      *slog.Logger
+	states   map[uint64]alert.State // pipeline goroutine only
 
 	mu       sync.Mutex
 	live     []*alert.Alert // pending and firing, at the last evaluation
@@ -102,12 +104,17 @@ func (a *alerting) Alerts() []api.Alert {
 		return cmp.Or(cmp.Compare(stateRank(x.State), stateRank(y.State)),
 			cmp.Compare(y.Severity, x.Severity), x.ActiveAt.Compare(y.ActiveAt))
 	})
+	var active []*route.Silence
+	if a.silences != nil {
+		active = a.silences.Active(time.Now())
+	}
 	out := make([]api.Alert, 0, len(all))
 	for _, al := range all {
 		w := api.Alert{
 			Rule: al.Rule, State: al.State.String(), Severity: al.Severity.String(),
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, Samples: al.Samples,
 			ActiveAt: al.ActiveAt.UTC(), Fingerprint: fmt.Sprintf("%016x", al.Fingerprint()),
+			SilencedBy: route.Silenced(active, al.Labels, time.Now()),
 		}
 		for _, f := range al.Evidence {
 			w.Evidence = append(w.Evidence, api.Field{Key: f.Key, Value: f.Value})

@@ -3,6 +3,7 @@ package sidecar
 import (
 	"bytes"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/internal/obs"
+	"github.com/driftwatch/driftwatch/internal/store"
 )
 
 type alertsCollector struct{ a *alerting }
@@ -65,6 +68,23 @@ driftwatch_alerts{rule="drift",severity="warning",state="pending"} 0
 	if !strings.Contains(logs.String(), `msg="alert resolved" rule=drift`) || strings.Contains(logs.String(), "alert firing") {
 		t.Errorf("logs: %s, want a's resolution only (b did not change)", logs.String())
 	}
+	// A silence shows on the alerts it mutes.
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if a.silences, err = route.OpenSilences(st); err != nil {
+		t.Fatal(err)
+	}
+	sil, err := a.silences.Add(route.Silence{Matchers: []string{"model=b"}, EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Alerts(); len(got[0].SilencedBy) != 1 || got[0].SilencedBy[0] != sil.ID || len(got[1].SilencedBy) != 0 {
+		t.Errorf("silenced_by: %v and %v, want [%s] on b only", got[0].SilencedBy, got[1].SilencedBy, sil.ID)
+	}
+
 	// The resolved list is bounded.
 	for i := range keepResolved + 5 {
 		at := t0.Add(time.Duration(2+2*i) * time.Minute)

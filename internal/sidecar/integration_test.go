@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,6 +240,7 @@ func readDiagnoses(t *testing.T, name string) []float64 {
 type running struct {
 	proxy, admin string // host:port
 	sc           *sidecar.Sidecar
+	stop         func() // stops Serve and closes; also run by t.Cleanup
 }
 
 // startSidecar runs a sidecar with the given configuration on loopback
@@ -279,13 +281,17 @@ func startSidecarWith(t *testing.T, yaml string, change func(*config.Runtime)) *
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sc.Serve(ctx, pl, al) }()
-	t.Cleanup(func() {
+	r := &running{proxy: pl.Addr().String(), admin: al.Addr().String(), sc: sc}
+	r.stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
+		if err := sc.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	})
-	r := &running{proxy: pl.Addr().String(), admin: al.Addr().String(), sc: sc}
+	t.Cleanup(r.stop)
 	get(t, r.admin, "/readyz", http.StatusOK)
 	return r
 }

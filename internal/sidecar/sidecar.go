@@ -22,6 +22,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -31,12 +33,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/collectors/dataset"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/internal/api"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
+	"github.com/driftwatch/driftwatch/internal/store"
 )
 
 // Timeouts of the listeners and of shutdown.
@@ -73,15 +77,18 @@ type Options struct {
 
 // Sidecar is a configured sidecar, ready to Serve.
 type Sidecar struct {
-	rt     *config.Runtime
-	log    *slog.Logger
-	reg    *prometheus.Registry
-	queue  *proxy.Queue
-	proxy  *proxy.Proxy
-	pipe   *pipeline
-	admin  http.Handler
-	ready  atomic.Bool
-	served atomic.Bool
+	rt       *config.Runtime
+	store    *store.Store
+	tempDir  string // the store's, when no state_file was configured
+	silences *route.Silences
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	queue    *proxy.Queue
+	proxy    *proxy.Proxy
+	pipe     *pipeline
+	admin    http.Handler
+	ready    atomic.Bool
+	served   atomic.Bool
 }
 
 // New builds a sidecar: it reads the reference files, makes the proxy and
@@ -96,21 +103,77 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Sidecar{rt: rt, log: opt.Logger, reg: opt.Registry}
+	if err := s.openState(); err != nil {
+		return nil, err
+	}
 	pipe, err := newPipeline(rt, opt)
 	if err != nil {
+		s.Close()
 		return nil, err
+	}
+	if pipe.alerts != nil {
+		pipe.alerts.silences = s.silences
 	}
 	s.pipe = pipe
 	s.queue = proxy.NewQueue(rt.QueueSize)
 	s.proxy, err = proxy.New(rt.Proxy, s.queue, proxy.WithRegisterer(s.reg), proxy.WithLogger(s.log))
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
 	if err := s.reg.Register(pipe.collector(s.queue)); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	s.admin = s.newAdmin(opt)
 	return s, nil
+}
+
+// openState opens the store of silences: the configured state file, else a
+// temporary one that Close removes.
+func (s *Sidecar) openState() error {
+	path := s.rt.StateFile
+	if path == "" {
+		dir, err := os.MkdirTemp("", "driftwatch-state-")
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		s.tempDir, path = dir, filepath.Join(dir, "state.db")
+		s.log.Info("no state_file configured: silences are kept in a temporary file and lost at exit", "path", path)
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("state: %w (set state_file to another path, or stop the process that holds it)", err)
+	}
+	s.store = st
+	if s.silences, err = route.OpenSilences(st); err != nil {
+		s.Close()
+		return err
+	}
+	if n, err := s.silences.Prune(time.Now(), keepExpiredSilences); err != nil {
+		s.log.Warn("prune expired silences", "error", err)
+	} else if n > 0 {
+		s.log.Info("pruned expired silences", "count", n)
+	}
+	return nil
+}
+
+// Close releases the state file (and removes it when it was temporary).
+// Call it after Serve returned.
+func (s *Sidecar) Close() error {
+	var err error
+	if s.store != nil {
+		err = s.store.Close()
+		s.store = nil
+	}
+	if s.tempDir != "" {
+		if e := os.RemoveAll(s.tempDir); err == nil {
+			err = e
+		}
+		s.tempDir = ""
+	}
+	return err
 }
 
 // loadReference reads a reference file into drift columns, leaving out
@@ -184,6 +247,7 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 	if s.pipe.alerts != nil {
 		h.Alerts = s.pipe.alerts
 	}
+	h.Silences = silenceAPI{s.silences}
 	mux.Handle("/api/v1/", h)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "driftwatch sidecar "+opt.Version+"\n\n"+
@@ -193,7 +257,8 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 			"/api/v1/drift         drift state of every model version (?model=M&version=V&format=html for a report)\n"+
 			"/api/v1/feedback      POST ground-truth labels by request id\n"+
 			"/api/v1/performance   labelled performance per model version\n"+
-			"/api/v1/alerts        pending, firing and recently resolved alerts")
+			"/api/v1/alerts        pending, firing and recently resolved alerts\n"+
+			"/api/v1/silences      GET, POST a silence; DELETE /api/v1/silences/{id} expires one")
 	})
 	return mux
 }

@@ -1,6 +1,7 @@
 package sidecar_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/internal/api"
@@ -209,5 +211,50 @@ func TestReferenceFileErrors(t *testing.T) {
 		if _, err := sidecar.New(rt, sidecar.Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("reference %s: error %v, want one containing %q", c.reference, err, c.want)
 		}
+	}
+}
+
+// TestSilencesSurviveRestart adds a silence through the API, restarts the
+// sidecar on the same state file, finds it again and expires it.
+func TestSilencesSurviveRestart(t *testing.T) {
+	up := oipUpstream(t)
+	state := filepath.Join(t.TempDir(), "state.db")
+	yaml := fmt.Sprintf("upstream: %s\nlisten: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nstate_file: %s\n", up.URL, state)
+
+	first := startSidecarWith(t, yaml, nil)
+	resp := postJSON(t, "http://"+first.admin+"/api/v1/silences",
+		[]byte(`{"matchers":["alertname=model_drift","model=iris"],"duration":"2h","created_by":"ana","comment":"retraining"}`), nil)
+	var added api.Silence
+	if err := json.NewDecoder(resp.Body).Decode(&added); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add silence: %d %v", resp.StatusCode, err)
+	}
+	if added.State != "active" || added.EndsAt.Sub(added.StartsAt) != 2*time.Hour {
+		t.Errorf("added %+v", added)
+	}
+	resp = postJSON(t, "http://"+first.admin+"/api/v1/silences", []byte(`{"matchers":["model=~\".*\""],"duration":"2h","created_by":"ana"}`), nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a silence of everything: status %d, want 400", resp.StatusCode)
+	}
+	first.stop()
+
+	second := startSidecarWith(t, yaml, nil)
+	var list api.SilenceList
+	if err := json.Unmarshal(get(t, second.admin, "/api/v1/silences", http.StatusOK), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Silences) != 1 || list.Silences[0].ID != added.ID || list.Silences[0].Comment != "retraining" {
+		t.Fatalf("after restart: %+v, want the silence added before", list)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, "http://"+second.admin+"/api/v1/silences/"+added.ID, nil)
+	dresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dresp.Body.Close()
+	if dresp.StatusCode != http.StatusOK {
+		t.Errorf("expire: status %d", dresp.StatusCode)
+	}
+	if err := json.Unmarshal(get(t, second.admin, "/api/v1/silences", http.StatusOK), &list); err != nil || list.Silences[0].State != "expired" {
+		t.Errorf("after expiring: %+v (%v)", list, err)
 	}
 }
