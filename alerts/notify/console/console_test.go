@@ -1,0 +1,81 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/driftwatch/driftwatch/alerts/notify"
+	"github.com/driftwatch/driftwatch/alerts/notify/notifytest"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func TestGolden(t *testing.T) {
+	var buf bytes.Buffer
+	n, err := New(Config{}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := notifytest.SampleMessage()
+	m.Alerts[1].Annotations["summary"] = "line one\nline two"
+	m.Alerts[1].Evidence = append(m.Alerts[1].Evidence, obs.Field{Key: "note", Value: "a b=c"})
+	if err := n.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "sample.txt")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("output differs from %s (run go test -update):\n%s", golden, buf.Bytes())
+	}
+}
+
+func TestConcurrentBlocksDoNotInterleave(t *testing.T) {
+	var buf bytes.Buffer
+	n, _ := New(Config{}, &buf)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { _ = n.Notify(context.Background(), notifytest.SampleMessage()) })
+	}
+	wg.Wait()
+	var one bytes.Buffer
+	Format(&one, notifytest.SampleMessage())
+	if got, want := buf.String(), strings.Repeat(one.String(), 8); got != want {
+		t.Errorf("blocks interleaved:\n%s", got)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+func TestErrors(t *testing.T) {
+	if _, err := New(Config{Output: "printer"}, nil); err == nil || err.Error() != `console: output "printer" is not stdout or stderr` {
+		t.Errorf("New = %v", err)
+	}
+	n, _ := New(Config{}, failWriter{})
+	err := n.Notify(context.Background(), notifytest.SampleMessage())
+	if ok, _ := notify.Retryable(err); err == nil || ok {
+		t.Errorf("Notify to a broken writer = %v, want a permanent error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := n.Notify(ctx, notifytest.SampleMessage()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Notify with a cancelled context = %v", err)
+	}
+}

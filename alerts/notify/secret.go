@@ -1,0 +1,207 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Redacted replaces a secret, or a secret part of a URL, wherever one
+// would be printed.
+const Redacted = "<redacted>"
+
+const secretText = "<secret>"
+
+// Secret is a credential (a webhook URL, an API key, a DSN). It prints as
+// "<secret>" with every fmt verb, in JSON, as text and in slog; only
+// Reveal returns the value.
+type Secret string
+
+// Reveal returns the value of s. Call it only where the value is used.
+func (s Secret) Reveal() string { return string(s) }
+
+// String implements fmt.Stringer.
+func (s Secret) String() string { return secretText }
+
+// GoString implements fmt.GoStringer.
+func (s Secret) GoString() string { return secretText }
+
+// Format implements fmt.Formatter, so that no verb (%x, %q, …) prints
+// the value.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(secretText)) }
+
+// MarshalJSON implements json.Marshaler.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + secretText + `"`), nil }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(secretText), nil }
+
+// LogValue implements slog.LogValuer.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(secretText) }
+
+// LoadSecret resolves a secret reference:
+//
+//	env:NAME     the value of the environment variable NAME
+//	file:/path   the contents of the file, white space trimmed
+//	anything     the text itself
+//
+// An unset variable, an unreadable file and an empty value are errors.
+// Errors name the variable or the file, never the value.
+func LoadSecret(ref string) (Secret, error) {
+	var v string
+	switch {
+	case strings.HasPrefix(ref, "env:"):
+		name := strings.TrimPrefix(ref, "env:")
+		if name == "" {
+			return "", errors.New("secret: empty variable name in env: reference")
+		}
+		var ok bool
+		if v, ok = os.LookupEnv(name); !ok {
+			return "", fmt.Errorf("secret: environment variable %s is not set", name)
+		}
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return "", fmt.Errorf("secret: environment variable %s is empty", name)
+		}
+	case strings.HasPrefix(ref, "file:"):
+		path := strings.TrimPrefix(ref, "file:")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			// *fs.PathError names the path and the cause, not the contents.
+			return "", fmt.Errorf("secret: %w", err)
+		}
+		v = strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("secret: file %s is empty", path)
+		}
+	default:
+		if v = ref; strings.TrimSpace(v) == "" {
+			return "", errors.New("secret: empty value")
+		}
+	}
+	return Secret(v), nil
+}
+
+// RedactURL returns u with its secret parts replaced by "<redacted>", for
+// errors and logs. It keeps the scheme and the host (with port) and
+//
+//   - replaces user information (user:password@) as a whole;
+//   - keeps a path segment only when it looks like a word: at most 24
+//     bytes of lowercase ASCII letters, digits, '-', '_' and '.', with at
+//     most 4 digits ("api", "v1", "services", "hooks"), or a number of at
+//     most 10 digits (an id such as "12345"); every other segment is
+//     replaced (Slack's T…/B…/xxxx, UUIDs, hex keys,
+//     base64 tokens);
+//   - keeps query keys and replaces every query value;
+//   - drops the fragment.
+//
+// A URL that does not parse, or has no scheme and host, becomes
+// "<redacted>" as a whole. For example
+//
+//	https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/aBcD1234 → https://hooks.slack.com/services/<redacted>/<redacted>/<redacted>
+//	http://u:p@h:8080/api/v1/hook?token=abc&x=1                → http://<redacted>@h:8080/api/v1/hook?token=<redacted>&x=<redacted>
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme == "" || p.Host == "" {
+		return Redacted
+	}
+	var b strings.Builder
+	b.WriteString(p.Scheme)
+	b.WriteString("://")
+	if p.User != nil {
+		b.WriteString(Redacted)
+		b.WriteByte('@')
+	}
+	b.WriteString(p.Host)
+	if path := p.EscapedPath(); path != "" {
+		segs := strings.Split(path, "/")
+		for i, s := range segs {
+			if s != "" && !wordLike(s) {
+				segs[i] = Redacted
+			}
+		}
+		b.WriteString(strings.Join(segs, "/"))
+	}
+	if p.RawQuery != "" {
+		b.WriteByte('?')
+		for i, kv := range strings.Split(p.RawQuery, "&") {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			k, _, _ := strings.Cut(kv, "=")
+			if !wordLike(k) {
+				k = Redacted
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(Redacted)
+		}
+	}
+	return b.String()
+}
+
+// wordLike reports whether a path segment or query key looks like a word
+// rather than a token; see RedactURL.
+func wordLike(s string) bool {
+	if len(s) > 24 {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c == '-', c == '_', c == '.':
+		case c >= '0' && c <= '9':
+			digits++
+		default:
+			return false
+		}
+	}
+	return digits <= 4 || (digits == len(s) && digits <= 10)
+}
+
+// secretParts returns the pieces of u that RedactURL hides and that are
+// long enough to search for in error text: the whole URL, the user
+// information, and the replaced path segments and query values.
+func secretParts(u string) []string {
+	parts := []string{u}
+	p, err := url.Parse(u)
+	if err != nil {
+		return parts
+	}
+	add := func(s string) {
+		if len(s) >= 4 {
+			parts = append(parts, s)
+			if un, err := url.PathUnescape(s); err == nil && un != s {
+				parts = append(parts, un)
+			}
+		}
+	}
+	if p.User != nil {
+		add(p.User.String())
+		if pw, ok := p.User.Password(); ok {
+			add(pw)
+		}
+	}
+	for _, s := range strings.Split(p.EscapedPath(), "/") {
+		if s != "" && !wordLike(s) {
+			add(s)
+		}
+	}
+	for _, kv := range strings.Split(p.RawQuery, "&") {
+		if _, v, ok := strings.Cut(kv, "="); ok {
+			add(v)
+		}
+	}
+	return parts
+}
+
+// scrubString replaces every secret part of u in s.
+func scrubString(s, u string) string {
+	for _, p := range secretParts(u) {
+		s = strings.ReplaceAll(s, p, Redacted)
+	}
+	return s
+}
