@@ -241,6 +241,18 @@ func (o *Outbox) Ack(id uint64, now time.Time) error {
 // caller owns the backoff that chooses retryAt. Fail on an entry that is
 // no longer pending returns ErrNotPending.
 func (o *Outbox) Fail(id uint64, now, retryAt time.Time, errMsg string) error {
+	return o.fail(id, now, retryAt, errMsg, false)
+}
+
+// GiveUp records a failed attempt of a pending entry that will not succeed
+// if tried again (the receiver refused the payload): the entry is failed
+// at once, whatever its attempts, so that it does not hold back the
+// receiver's later entries.
+func (o *Outbox) GiveUp(id uint64, now time.Time, errMsg string) error {
+	return o.fail(id, now, now, errMsg, true)
+}
+
+func (o *Outbox) fail(id uint64, now, retryAt time.Time, errMsg string, giveUp bool) error {
 	return o.st.Update(func(tx *store.Tx) error {
 		e, err := getEntry(tx, id)
 		if err != nil {
@@ -251,7 +263,7 @@ func (o *Outbox) Fail(id uint64, now, retryAt time.Time, errMsg string) error {
 		}
 		e.Attempts++
 		e.LastError = truncate(errMsg, maxErrLen)
-		if e.Attempts >= o.opts.MaxAttempts {
+		if giveUp || e.Attempts >= o.opts.MaxAttempts {
 			return o.finish(tx, &e, StateFailed, now)
 		}
 		e.NextAttempt = retryAt

@@ -444,3 +444,27 @@ func TestConcurrentEnqueue(t *testing.T) {
 	}
 	wantStats(t, o, map[string]Counts{"r": {Pending: keys}})
 }
+
+func TestGiveUp(t *testing.T) {
+	ob, _, _ := newOutbox(t, Options{MaxAttempts: 5})
+	t0 := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	first, err := ob.Enqueue("slack", "a", []byte("1"), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ob.Enqueue("slack", "b", []byte("2"), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.GiveUp(first, t0, "400 invalid_payload"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := ob.Get(first)
+	if err != nil || e.State != StateFailed || e.Attempts != 1 || e.LastError != "400 invalid_payload" {
+		t.Errorf("after GiveUp: %+v, %v", e, err)
+	}
+	due, err := ob.Due("slack", t0, 10)
+	if err != nil || len(due) != 1 || due[0].ID != second {
+		t.Errorf("Due after GiveUp = %+v, %v; want the second entry, no longer held back", due, err)
+	}
+}

@@ -1,0 +1,130 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/driftwatch/driftwatch/alerts/alert"
+	"github.com/driftwatch/driftwatch/alerts/outbox"
+	"github.com/driftwatch/driftwatch/internal/obs"
+	"github.com/driftwatch/driftwatch/internal/store"
+)
+
+// recorder is a receiver that answers from a script of errors (nil: sent)
+// and records the group keys it was sent.
+type recorder struct {
+	mu     sync.Mutex
+	script []error
+	got    []string
+}
+
+func (r *recorder) Notify(_ context.Context, m *Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	if len(r.script) > 0 {
+		err, r.script = r.script[0], r.script[1:]
+	}
+	if err == nil {
+		r.got = append(r.got, m.GroupKey+"/"+m.DedupKey)
+	}
+	return err
+}
+
+func (r *recorder) sent() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+func TestDeliverer(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ob, err := outbox.Open(st, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := &recorder{}
+	flaky := &recorder{script: []error{
+		&Error{Retryable: true, Status: 503},
+		&Error{Retryable: true, Status: 429, RetryAfter: 20 * time.Millisecond},
+	}}
+	refusing := &recorder{script: []error{&Error{Status: 400, Reason: "invalid_payload"}}}
+	now := time.Now()
+	msg := func(group string) []byte {
+		b, err := json.Marshal(&Message{GroupKey: group, Status: StatusFiring,
+			Alerts: []*alert.Alert{{Rule: "drift", Labels: obs.Labels{"alertname": "drift"}, State: alert.Firing, Severity: obs.Warning}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, e := range []struct{ receiver, key, group string }{
+		{"ok", "k1", "g1"}, {"ok", "k2", "g2"},
+		{"flaky", "k1", "g1"}, {"flaky", "k2", "g2"},
+		{"refusing", "k1", "g1"}, {"refusing", "k2", "g2"},
+	} {
+		if _, err := ob.Enqueue(e.receiver, e.key, msg(e.group), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ob.Enqueue("ok", "bad", []byte("not json"), now); err != nil {
+		t.Fatal(err)
+	}
+	d := &Deliverer{Outbox: ob, Notifiers: map[string]Notifier{"ok": ok, "flaky": flaky, "refusing": refusing},
+		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}, Poll: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	want := map[*recorder][]string{ok: {"g1/k1", "g2/k2"}, flaky: {"g1/k1", "g2/k2"}, refusing: {"g2/k2"}}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if slices.Equal(ok.sent(), want[ok]) && slices.Equal(flaky.sent(), want[flaky]) && slices.Equal(refusing.sent(), want[refusing]) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for r, w := range want {
+		if got := r.sent(); !slices.Equal(got, w) {
+			t.Errorf("sent %q, want %q (in order)", got, w)
+		}
+	}
+	stats, err := ob.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for recv, c := range map[string]outbox.Counts{"ok": {Delivered: 2, Failed: 1}, "flaky": {Delivered: 2}, "refusing": {Delivered: 1, Failed: 1}} {
+		if stats[recv] != c {
+			t.Errorf("outbox %s: %+v, want %+v", recv, stats[recv], c)
+		}
+	}
+	entries, err := ob.Status("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Receiver == "flaky" && e.DedupKey == "k1" {
+			found = true
+			if e.Attempts != 3 {
+				t.Errorf("flaky k1 took %d attempts, want 3 (503, 429, sent)", e.Attempts)
+			}
+		}
+	}
+	if !found {
+		t.Error("flaky k1 is not in the outbox's status")
+	}
+}

@@ -1,0 +1,89 @@
+// Package receivers builds the notifiers a configuration names. It is the
+// only package that imports every integration, so that adding one touches
+// this file and the integration's own package.
+package receivers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/driftwatch/driftwatch/alerts/notify"
+	"github.com/driftwatch/driftwatch/alerts/notify/console"
+	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
+)
+
+// Config is one receiver as written in the configuration: a name that
+// routes refer to, and exactly one integration.
+//
+//	receivers:
+//	  - name: ml-team
+//	    webhook: {url: env:ML_WEBHOOK_URL}
+//	  - name: local
+//	    console: {}
+type Config struct {
+	Name    string          `yaml:"name"`
+	Webhook *webhook.Config `yaml:"webhook"`
+	Console *console.Config `yaml:"console"`
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// Validate checks c without resolving secrets.
+func (c *Config) Validate() error {
+	var errs []error
+	if !validName.MatchString(c.Name) {
+		errs = append(errs, fmt.Errorf("name %q: want letters, digits, '_', '.' or '-'", c.Name))
+	}
+	n := 0
+	if c.Webhook != nil {
+		n++
+		if err := c.Webhook.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Console != nil {
+		n++
+		if err := c.Console.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if n != 1 {
+		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook or console, got %d", c.Name, n))
+	}
+	return errors.Join(errs...)
+}
+
+// Build returns a notifier per receiver, by name. client carries the
+// requests of the HTTP integrations (nil: a default client).
+func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, error) {
+	if client == nil {
+		client = &http.Client{}
+	}
+	out := make(map[string]notify.Notifier, len(cfgs))
+	for i := range cfgs {
+		c := &cfgs[i]
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("receivers[%d]: %w", i, err)
+		}
+		if _, dup := out[c.Name]; dup {
+			return nil, fmt.Errorf("receivers[%d]: name %q is used twice", i, c.Name)
+		}
+		var (
+			n   notify.Notifier
+			err error
+		)
+		switch {
+		case c.Webhook != nil:
+			n, err = webhook.New(*c.Webhook, client)
+		case c.Console != nil:
+			n, err = console.New(*c.Console, nil)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("receiver %q: %w", c.Name, err)
+		}
+		out[c.Name] = n
+	}
+	return out, nil
+}
