@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
@@ -31,6 +32,7 @@ type Runtime struct {
 	// Inhibitor is nil without inhibit rules.
 	Route     *route.Route
 	Inhibitor *route.Inhibitor
+	Receivers []receivers.Config
 }
 
 // Model is one compiled model entry.
@@ -95,6 +97,7 @@ func (c *Config) Compile() (*Runtime, error) {
 		QueueSize:   c.Proxy.QueueSize,
 		Feedback:    c.Feedback,
 		Rules:       c.Rules,
+		Receivers:   c.Receivers,
 	}
 	if f := c.StateFile; f != "" {
 		if !filepath.IsAbs(f) && c.file != "" {

@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/collectors/payload"
@@ -50,6 +51,8 @@ type Config struct {
 	Route *route.Config `yaml:"route"`
 	// InhibitRules mute alerts while others fire.
 	InhibitRules []route.InhibitConfig `yaml:"inhibit_rules"`
+	// Receivers are where routes send notifications.
+	Receivers []receivers.Config `yaml:"receivers"`
 
 	file string // the file it was read from, for relative paths
 }

@@ -120,6 +120,11 @@
 //	    - matchers: [severity=critical, 'model=~"iris|wine"']  # =, !=, =~, !~
 //	      receiver: pager
 //	      continue: true
+//	receivers:                     # where routes send: receivers.Config, exactly one kind each
+//	  - name: slack                # every receiver a route names must be here
+//	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON; url: env:, file: or literal
+//	  - name: local
+//	    console: {output: stdout}
 //	inhibit_rules:                 # mute targets while a source fires [none]
 //	  - source_matchers: [alertname=model_drift]
 //	    target_matchers: [alertname=feature_drift]

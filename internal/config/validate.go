@@ -60,9 +60,21 @@ func (p *parser) validate(cfg *Config) {
 		}
 	}
 
+	known := map[string]int{}
+	for i := range cfg.Receivers {
+		path := fmt.Sprintf("receivers[%d]", i)
+		r := &cfg.Receivers[i]
+		p.component(path, r.Validate())
+		if j, ok := known[r.Name]; ok && r.Name != "" {
+			p.errorAt(path+".name", "receiver %q is also receivers[%d]: names must be unique", r.Name, j)
+		} else {
+			known[r.Name] = i
+		}
+	}
 	if cfg.Route != nil && !p.dirty["route"] {
 		_, err := route.Compile(*cfg.Route)
 		p.prefixed("route", err)
+		p.routeReceivers("route", cfg.Route, known)
 	}
 	if !p.dirty["inhibit_rules"] {
 		_, err := route.NewInhibitor(cfg.InhibitRules)
@@ -135,6 +147,17 @@ func (p *parser) checkAddr(addr, path string) {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.errorAt(path, "%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+}
+
+// routeReceivers reports each receiver a route names that is not one of
+// receivers.
+func (p *parser) routeReceivers(path string, r *route.Config, receivers map[string]int) {
+	if _, ok := receivers[r.Receiver]; r.Receiver != "" && !ok && !p.dirty[path+".receiver"] {
+		p.errorAt(path+".receiver", "receiver %q is not one of the receivers section's names", r.Receiver)
+	}
+	for i := range r.Routes {
+		p.routeReceivers(fmt.Sprintf("%s.routes[%d]", path, i), &r.Routes[i], receivers)
 	}
 }
 

@@ -39,20 +39,31 @@ func (c *Config) Validate() error {
 	n := 0
 	if c.Webhook != nil {
 		n++
-		if err := c.Webhook.Validate(); err != nil {
-			errs = append(errs, err)
+		for _, e := range unjoin(c.Webhook.Validate()) {
+			errs = append(errs, fmt.Errorf("webhook %w", e))
 		}
 	}
 	if c.Console != nil {
 		n++
-		if err := c.Console.Validate(); err != nil {
-			errs = append(errs, err)
+		for _, e := range unjoin(c.Console.Validate()) {
+			errs = append(errs, fmt.Errorf("console %w", e))
 		}
 	}
 	if n != 1 {
 		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook or console, got %d", c.Name, n))
 	}
 	return errors.Join(errs...)
+}
+
+// unjoin splits an errors.Join error.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 // Build returns a notifier per receiver, by name. client carries the
