@@ -2,15 +2,19 @@ package sidecar
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/driftwatch/driftwatch/alerts/alert"
+	"github.com/driftwatch/driftwatch/alerts/notify"
+	"github.com/driftwatch/driftwatch/alerts/outbox"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
 	"github.com/driftwatch/driftwatch/internal/api"
@@ -27,9 +31,18 @@ const keepResolved = 100
 type alerting struct {
 	engine   *rules.Engine
 	names    []string        // rule names, for metrics
-	silences *route.Silences // for the API's silenced_by; may be nil
-	log      *slog.Logger
-	states   map[uint64]alert.State // pipeline goroutine only
+	silences *route.Silences // for the API's silenced_by and the dispatcher; may be nil
+
+	// Notification, when a route is configured: the dispatcher groups
+	// the alerts and times the notifications (pipeline goroutine only),
+	// the outbox keeps them, the deliverer sends them.
+	dispatch  *route.Dispatcher
+	outbox    *outbox.Outbox
+	deliverer *notify.Deliverer
+	enqueued  atomic.Uint64
+	lost      atomic.Uint64 // refused by the outbox (full, or a store error)
+	log       *slog.Logger
+	states    map[uint64]alert.State // pipeline goroutine only
 
 	mu       sync.Mutex
 	live     []*alert.Alert // pending and firing, at the last evaluation
@@ -66,6 +79,9 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 		live = append(live, al)
 	}
 	a.states = states // pending alerts that cleared are not in out: forgotten
+	if a.dispatch != nil {
+		a.dispatch.Add(now, out)
+	}
 	a.mu.Lock()
 	a.live = live
 	a.resolved = append(a.resolved, resolved...)
@@ -73,6 +89,33 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 		a.resolved = slices.Delete(a.resolved, 0, n)
 	}
 	a.mu.Unlock()
+}
+
+// flush writes the notifications due at now to the outbox and wakes their
+// receivers' delivery.
+func (a *alerting) flush(now time.Time) {
+	if a.dispatch == nil {
+		return
+	}
+	var active []*route.Silence
+	if a.silences != nil {
+		active = a.silences.Active(now)
+	}
+	for _, n := range a.dispatch.Flush(now, active) {
+		m := notify.Message{Receiver: n.Receiver, GroupKey: n.GroupKey, GroupLabels: n.GroupLabels,
+			Status: n.Status, Alerts: n.Alerts, DedupKey: n.DedupKey}
+		b, err := json.Marshal(&m)
+		if err == nil {
+			_, err = a.outbox.Enqueue(n.Receiver, n.DedupKey, b, now)
+		}
+		if err != nil {
+			a.lost.Add(1)
+			a.log.Error("notification not queued", "receiver", n.Receiver, "group", n.GroupKey, "error", err)
+			continue
+		}
+		a.enqueued.Add(1)
+		a.deliverer.Kick(n.Receiver)
+	}
 }
 
 func (a *alerting) logChange(al *alert.Alert) {
@@ -148,6 +191,8 @@ const (
 	MetricRuleSeries      = "driftwatch_rule_series"
 	MetricRuleDropped     = "driftwatch_rule_results_dropped_total"
 	MetricRuleTemplateErr = "driftwatch_rule_template_errors_total"
+	MetricNotifications   = "driftwatch_notifications_total"
+	MetricOutbox          = "driftwatch_outbox_notifications"
 )
 
 var (
@@ -155,6 +200,8 @@ var (
 	descRuleSeries  = prometheus.NewDesc(MetricRuleSeries, "Series (label sets) the rules keep, all rules together.", nil, nil)
 	descRuleDropped = prometheus.NewDesc(MetricRuleDropped, "Results the rules did not use, by reason: max_series (the rule had its maximum of series), min_samples (fewer samples than the rule asks).", []string{"reason"}, nil)
 	descRuleTmplErr = prometheus.NewDesc(MetricRuleTemplateErr, "Annotations whose template failed to render (the annotation says why).", nil, nil)
+	descNotif       = prometheus.NewDesc(MetricNotifications, "Notifications the routes made, by result: queued (written to the outbox) or lost (the outbox refused them: full, or a store error).", []string{"result"}, nil)
+	descOutbox      = prometheus.NewDesc(MetricOutbox, "Notifications in the outbox by receiver and state: pending (to send or retrying), delivered, failed (given up; kept for the retention).", []string{"receiver", "state"}, nil)
 )
 
 // collect reports the alert counts, zeros included, and the engine's
@@ -184,4 +231,18 @@ func (a *alerting) collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRuleDropped, prometheus.CounterValue, float64(st.Overflow), "max_series")
 	ch <- prometheus.MustNewConstMetric(descRuleDropped, prometheus.CounterValue, float64(st.BelowMinSamples), "min_samples")
 	ch <- prometheus.MustNewConstMetric(descRuleTmplErr, prometheus.CounterValue, float64(st.TemplateErrors))
+	if a.outbox == nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descNotif, prometheus.CounterValue, float64(a.enqueued.Load()), "queued")
+	ch <- prometheus.MustNewConstMetric(descNotif, prometheus.CounterValue, float64(a.lost.Load()), "lost")
+	stats, err := a.outbox.Stats()
+	if err != nil {
+		return
+	}
+	for recv, c := range stats {
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(c.Pending), recv, outbox.StatePending)
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(c.Delivered), recv, outbox.StateDelivered)
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(c.Failed), recv, outbox.StateFailed)
+	}
 }

@@ -137,6 +137,7 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 			}
 			if p.alerts != nil {
 				p.alerts.evaluate(now, nil) // for, keep_firing_for and no-data move with time
+				p.alerts.flush(now)
 			}
 			continue
 		}

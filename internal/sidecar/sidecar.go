@@ -33,6 +33,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/driftwatch/driftwatch/alerts/notify"
+	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
+	"github.com/driftwatch/driftwatch/alerts/outbox"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/collectors/dataset"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
@@ -113,6 +116,10 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 	}
 	if pipe.alerts != nil {
 		pipe.alerts.silences = s.silences
+		if err := s.notifications(pipe.alerts); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	s.pipe = pipe
 	s.queue = proxy.NewQueue(rt.QueueSize)
@@ -139,7 +146,7 @@ func (s *Sidecar) openState() error {
 			return fmt.Errorf("state: %w", err)
 		}
 		s.tempDir, path = dir, filepath.Join(dir, "state.db")
-		s.log.Info("no state_file configured: silences are kept in a temporary file and lost at exit", "path", path)
+		s.log.Info("no state_file configured: silences and undelivered notifications are kept in a temporary file and lost at exit", "path", path)
 	}
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -156,6 +163,35 @@ func (s *Sidecar) openState() error {
 	} else if n > 0 {
 		s.log.Info("pruned expired silences", "count", n)
 	}
+	return nil
+}
+
+// notifications sets up the routing of a's alerts to the receivers, when
+// a route is configured: the dispatcher, the outbox in the state file and
+// the deliverer that Serve runs.
+func (s *Sidecar) notifications(a *alerting) error {
+	if s.rt.Route == nil {
+		if len(s.rt.Receivers) > 0 {
+			s.log.Warn("receivers are configured but no route: no notification is sent")
+		}
+		return nil
+	}
+	ns, err := receivers.Build(s.rt.Receivers, &http.Client{})
+	if err != nil {
+		return err
+	}
+	ob, err := outbox.Open(s.store, outbox.Options{})
+	if err != nil {
+		return err
+	}
+	if n, err := ob.Prune(time.Now()); err != nil {
+		s.log.Warn("prune the outbox", "error", err)
+	} else if n > 0 {
+		s.log.Info("pruned delivered notifications", "count", n)
+	}
+	a.dispatch = route.NewDispatcher(s.rt.Route, s.rt.Inhibitor)
+	a.outbox = ob
+	a.deliverer = &notify.Deliverer{Outbox: ob, Notifiers: ns, Log: s.log}
 	return nil
 }
 
@@ -283,6 +319,9 @@ func (s *Sidecar) Serve(ctx context.Context, proxyLn, adminLn net.Listener) erro
 	var wg sync.WaitGroup
 	pipeCtx, stopPipe := context.WithCancel(context.Background())
 	wg.Go(func() { s.pipe.run(pipeCtx, s.queue) })
+	if a := s.pipe.alerts; a != nil && a.deliverer != nil {
+		wg.Go(func() { a.deliverer.Run(pipeCtx) })
+	}
 
 	servers := []*http.Server{
 		{Handler: s.proxy, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,

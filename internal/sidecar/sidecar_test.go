@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/internal/api"
 	"github.com/driftwatch/driftwatch/internal/config"
@@ -257,4 +259,86 @@ func TestSilencesSurviveRestart(t *testing.T) {
 	if err := json.Unmarshal(get(t, second.admin, "/api/v1/silences", http.StatusOK), &list); err != nil || list.Silences[0].State != "expired" {
 		t.Errorf("after expiring: %+v (%v)", list, err)
 	}
+}
+
+// TestNotifications: drift in the traffic fires a rule whose route sends it
+// to a webhook receiver, in Alertmanager's format with the evidence; the
+// first attempt is answered 503 and the notification is retried.
+func TestNotifications(t *testing.T) {
+	up := oipUpstream(t)
+	var (
+		mu       sync.Mutex
+		payloads []webhook.Payload
+		attempts int
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if attempts == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		var p webhook.Payload
+		if err := dec.Decode(&p); err != nil {
+			t.Errorf("webhook payload: %v", err)
+		}
+		payloads = append(payloads, p)
+	}))
+	defer hook.Close()
+	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := startSidecar(t, fmt.Sprintf(`
+upstream: %s
+listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+models:
+  - drift:
+      window: {size: 100}
+      reference: {file: %s, ignore: [diagnosis]}
+rules:
+  - name: model_drift
+    result: dataset_drift
+    op: ">="
+    warning: 1
+    annotations: {summary: "{{.Labels.model}} drifted"}
+receivers:
+  - name: ml-team
+    webhook: {url: %s/hook}
+route:
+  receiver: ml-team
+  group_by: [alertname, model]
+  group_wait: 1s
+`, up.URL, ref, hook.URL))
+	replay(t, sc.proxy, readRows(t, "current-shift.csv")[:100], 10)
+
+	deadline := time.Now().Add(waitFor)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(payloads)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(payloads) != 1 || attempts != 2 {
+		t.Fatalf("%d payloads after %d attempts, want 1 after 2 (the first answered 503)", len(payloads), attempts)
+	}
+	p := payloads[0]
+	if p.Version != "4" || p.Status != "firing" || p.Receiver != "ml-team" || p.GroupLabels["model"] != "breast-cancer" || len(p.Alerts) != 1 {
+		t.Fatalf("payload %+v", p)
+	}
+	a := p.Alerts[0]
+	if a.Labels["alertname"] != "model_drift" || a.Annotations["summary"] != "breast-cancer drifted" ||
+		a.Annotations["evidence_top_features"] == "" || a.Annotations["evidence_drifted_features"] == "" {
+		t.Errorf("alert %+v lacks its labels, summary or evidence", a)
+	}
+	waitMetric(t, sc, `driftwatch_outbox_notifications{receiver="ml-team",state="delivered"}`, 1)
 }
