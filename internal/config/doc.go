@@ -122,7 +122,9 @@
 //	      continue: true
 //	receivers:                     # where routes send: receivers.Config, exactly one kind each
 //	  - name: slack                # every receiver a route names must be here
-//	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON; url: env:, file: or literal
+//	    slack: {url: "env:SLACK_URL", max_alerts: 10, min_interval: 1s}  # Block Kit; url: env:, file: or literal
+//	  - name: audit
+//	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON
 //	  - name: local
 //	    console: {output: stdout}
 //	inhibit_rules:                 # mute targets while a source fires [none]

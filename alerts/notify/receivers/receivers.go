@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
+	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 )
 
@@ -19,12 +20,15 @@ import (
 //
 //	receivers:
 //	  - name: ml-team
-//	    webhook: {url: env:ML_WEBHOOK_URL}
+//	    slack: {url: env:SLACK_WEBHOOK_URL}
+//	  - name: audit
+//	    webhook: {url: env:AUDIT_WEBHOOK_URL}
 //	  - name: local
 //	    console: {}
 type Config struct {
 	Name    string          `yaml:"name"`
 	Webhook *webhook.Config `yaml:"webhook"`
+	Slack   *slack.Config   `yaml:"slack"`
 	Console *console.Config `yaml:"console"`
 }
 
@@ -43,6 +47,12 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("webhook %w", e))
 		}
 	}
+	if c.Slack != nil {
+		n++
+		for _, e := range unjoin(c.Slack.Validate()) {
+			errs = append(errs, fmt.Errorf("slack %w", e))
+		}
+	}
 	if c.Console != nil {
 		n++
 		for _, e := range unjoin(c.Console.Validate()) {
@@ -50,7 +60,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if n != 1 {
-		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook or console, got %d", c.Name, n))
+		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook, slack or console, got %d", c.Name, n))
 	}
 	return errors.Join(errs...)
 }
@@ -88,6 +98,8 @@ func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, erro
 		switch {
 		case c.Webhook != nil:
 			n, err = webhook.New(*c.Webhook, client)
+		case c.Slack != nil:
+			n, err = slack.New(*c.Slack, client)
 		case c.Console != nil:
 			n, err = console.New(*c.Console, nil)
 		}

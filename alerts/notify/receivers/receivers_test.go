@@ -6,6 +6,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
+	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 )
 
@@ -14,12 +15,16 @@ func TestBuild(t *testing.T) {
 	ns, err := Build([]Config{
 		{Name: "ml-team", Webhook: &webhook.Config{URL: notify.Secret("env:DW_TEST_HOOK")}},
 		{Name: "local", Console: &console.Config{}},
+		{Name: "chat", Slack: &slack.Config{URL: notify.Secret("env:DW_TEST_HOOK")}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := ns["ml-team"].(*webhook.Notifier); !ok {
 		t.Errorf("ml-team is a %T", ns["ml-team"])
+	}
+	if _, ok := ns["chat"].(*slack.Notifier); !ok {
+		t.Errorf("chat is a %T", ns["chat"])
 	}
 	if _, ok := ns["local"].(*console.Notifier); !ok {
 		t.Errorf("local is a %T", ns["local"])
@@ -28,7 +33,7 @@ func TestBuild(t *testing.T) {
 		cfgs []Config
 		want string
 	}{
-		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook or console, got 0`},
+		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook, slack or console, got 0`},
 		{[]Config{{Name: "x", Console: &console.Config{}, Webhook: &webhook.Config{URL: "http://h"}}}, "got 2"},
 		{[]Config{{Name: "bad name", Console: &console.Config{}}}, `name "bad name"`},
 		{[]Config{{Name: "a", Console: &console.Config{}}, {Name: "a", Console: &console.Config{}}}, `receivers[1]: name "a" is used twice`},
