@@ -30,8 +30,10 @@ const keepResolved = 100
 // any.
 type alerting struct {
 	engine   *rules.Engine
-	names    []string        // rule names, for metrics
-	silences *route.Silences // for the API's silenced_by and the dispatcher; may be nil
+	names    []string // rule names, for metrics
+	log      *slog.Logger
+	states   map[uint64]alert.State // pipeline goroutine only
+	silences *route.Silences        // for the API's silenced_by and the dispatcher; may be nil
 
 	// Notification, when a route is configured: the dispatcher groups
 	// the alerts and times the notifications (pipeline goroutine only),
@@ -41,8 +43,6 @@ type alerting struct {
 	deliverer *notify.Deliverer
 	enqueued  atomic.Uint64
 	lost      atomic.Uint64 // refused by the outbox (full, or a store error)
-	log       *slog.Logger
-	states    map[uint64]alert.State // pipeline goroutine only
 
 	mu       sync.Mutex
 	live     []*alert.Alert // pending and firing, at the last evaluation
