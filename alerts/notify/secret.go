@@ -205,3 +205,34 @@ func scrubString(s, u string) string {
 	}
 	return s
 }
+
+// CheckURLRef checks a secret that holds an http(s) URL, or a reference to
+// one ("env:NAME", "file:/path", resolved later by LoadSecret): a literal
+// must be an absolute http or https URL with a host. Its messages name no
+// part of the value and read after the field's name: "is required", "is
+// not a valid URL", "scheme is not http or https", "has no host".
+func CheckURLRef(s Secret) error {
+	ref := string(s)
+	switch {
+	case strings.TrimSpace(ref) == "":
+		return errors.New("is required")
+	case strings.HasPrefix(ref, "env:") || strings.HasPrefix(ref, "file:"):
+		return nil
+	}
+	return CheckURL(ref)
+}
+
+// CheckURL checks that u is an absolute http or https URL with a host; its
+// messages are CheckURLRef's and never contain u.
+func CheckURL(u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return errors.New("is not a valid URL")
+	case p.Scheme != "http" && p.Scheme != "https":
+		return errors.New("scheme is not http or https")
+	case p.Host == "":
+		return errors.New("has no host")
+	}
+	return nil
+}

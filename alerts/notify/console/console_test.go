@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,19 +29,7 @@ func TestGolden(t *testing.T) {
 	if err := n.Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "sample.txt")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("output differs from %s (run go test -update):\n%s", golden, buf.Bytes())
-	}
+	notifytest.Golden(t, filepath.Join("testdata", "sample.txt"), buf.Bytes(), *update)
 }
 
 func TestConcurrentBlocksDoNotInterleave(t *testing.T) {

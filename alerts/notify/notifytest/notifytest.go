@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -323,5 +325,26 @@ func SampleMessage() *notify.Message {
 		Alerts:      alerts,
 		DedupKey:    "team-ml/3f2a9c1e7b4d5a60/1",
 		ExternalURL: "http://driftwatch.example:9090",
+	}
+}
+
+// Golden compares got with the golden file at path, first writing got
+// there when update is set (a test's -update flag).
+func Golden(t *testing.T, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept it):\n%s", path, got)
 	}
 }

@@ -3,7 +3,6 @@ package slack
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -57,14 +56,8 @@ type Config struct {
 // a host. Errors never contain the URL.
 func (c Config) Validate() error {
 	var errs []error
-	ref := c.URL.Reveal()
-	switch {
-	case strings.TrimSpace(ref) == "":
-		errs = append(errs, errors.New("url is required"))
-	case !strings.HasPrefix(ref, "env:") && !strings.HasPrefix(ref, "file:"):
-		if err := checkURL(ref); err != nil {
-			errs = append(errs, fmt.Errorf("url %w", err))
-		}
+	if err := notify.CheckURLRef(c.URL); err != nil {
+		errs = append(errs, fmt.Errorf("url %w", err))
 	}
 	if c.Channel != "" {
 		if strings.IndexFunc(c.Channel, unicode.IsSpace) >= 0 || utf8.RuneCountInString(c.Channel) > 81 {
@@ -105,20 +98,4 @@ func (c Config) withDefaults() Config {
 		c.MinInterval = DefaultMinInterval
 	}
 	return c
-}
-
-// checkURL checks that u is an absolute http(s) URL. Its errors do not
-// contain u.
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil {
-		return errors.New("is not a valid URL")
-	}
-	if p.Scheme != "http" && p.Scheme != "https" {
-		return errors.New("scheme is not http or https")
-	}
-	if p.Host == "" {
-		return errors.New("has no host")
-	}
-	return nil
 }

@@ -99,7 +99,7 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slack: url: %w", err)
 	}
-	if err := checkURL(u.Reveal()); err != nil {
+	if err := notify.CheckURL(u.Reveal()); err != nil {
 		return nil, fmt.Errorf("slack: url %w", err)
 	}
 	if client == nil {

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,23 +44,7 @@ func TestGolden(t *testing.T) {
 	if err := enc.Encode(NewPayload(notifytest.SampleMessage(), Config{})); err != nil {
 		t.Fatal(err)
 	}
-	got := b.Bytes()
-	golden := filepath.Join("testdata", "sample.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("payload differs from %s (run go test -update):\n%s", golden, got)
-	}
+	notifytest.Golden(t, filepath.Join("testdata", "sample.json"), b.Bytes(), *update)
 }
 
 // slackMessage is what the fake accepts: the fields of an incoming

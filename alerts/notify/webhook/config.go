@@ -3,8 +3,6 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
@@ -31,14 +29,8 @@ type Config struct {
 // a host. Errors never contain the URL.
 func (c Config) Validate() error {
 	var errs []error
-	ref := c.URL.Reveal()
-	switch {
-	case strings.TrimSpace(ref) == "":
-		errs = append(errs, errors.New("url is required"))
-	case !strings.HasPrefix(ref, "env:") && !strings.HasPrefix(ref, "file:"):
-		if err := checkURL(ref); err != nil {
-			errs = append(errs, fmt.Errorf("url %w", err))
-		}
+	if err := notify.CheckURLRef(c.URL); err != nil {
+		errs = append(errs, fmt.Errorf("url %w", err))
 	}
 	if c.MaxAlerts < 0 {
 		errs = append(errs, fmt.Errorf("max_alerts %d is negative", c.MaxAlerts))
@@ -47,20 +39,4 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("timeout %s is negative", c.Timeout))
 	}
 	return errors.Join(errs...)
-}
-
-// checkURL checks that u is an absolute http(s) URL. Its errors do not
-// contain u.
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil {
-		return errors.New("is not a valid URL")
-	}
-	if p.Scheme != "http" && p.Scheme != "https" {
-		return errors.New("scheme is not http or https")
-	}
-	if p.Host == "" {
-		return errors.New("has no host")
-	}
-	return nil
 }

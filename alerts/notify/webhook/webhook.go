@@ -76,8 +76,8 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook: url: %w", err)
 	}
-	if err := checkURL(u.Reveal()); err != nil {
-		return nil, fmt.Errorf("webhook: url: %w", err)
+	if err := notify.CheckURL(u.Reveal()); err != nil {
+		return nil, fmt.Errorf("webhook: url %w", err)
 	}
 	if client == nil {
 		client = http.DefaultClient
