@@ -125,6 +125,8 @@
 //	    slack: {url: "env:SLACK_URL", max_alerts: 10, min_interval: 1s}  # Block Kit; url: env:, file: or literal
 //	  - name: audit
 //	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON
+//	  - name: datadog
+//	    datadog: {api_key: "env:DD_API_KEY", site: datadoghq.com, tags: ["team:ml"], statsd_addr: "127.0.0.1:8125"}
 //	  - name: local
 //	    console: {output: stdout}
 //	inhibit_rules:                 # mute targets while a source fires [none]

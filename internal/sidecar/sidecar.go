@@ -80,18 +80,19 @@ type Options struct {
 
 // Sidecar is a configured sidecar, ready to Serve.
 type Sidecar struct {
-	rt       *config.Runtime
-	store    *store.Store
-	tempDir  string // the store's, when no state_file was configured
-	silences *route.Silences
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	queue    *proxy.Queue
-	proxy    *proxy.Proxy
-	pipe     *pipeline
-	admin    http.Handler
-	ready    atomic.Bool
-	served   atomic.Bool
+	rt        *config.Runtime
+	notifiers map[string]notify.Notifier // closed by Close
+	store     *store.Store
+	tempDir   string // the store's, when no state_file was configured
+	silences  *route.Silences
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	queue     *proxy.Queue
+	proxy     *proxy.Proxy
+	pipe      *pipeline
+	admin     http.Handler
+	ready     atomic.Bool
+	served    atomic.Bool
 }
 
 // New builds a sidecar: it reads the reference files, makes the proxy and
@@ -192,15 +193,19 @@ func (s *Sidecar) notifications(a *alerting) error {
 	a.dispatch = route.NewDispatcher(s.rt.Route, s.rt.Inhibitor)
 	a.outbox = ob
 	a.deliverer = &notify.Deliverer{Outbox: ob, Notifiers: ns, Log: s.log}
+	s.notifiers = ns
 	return nil
 }
 
 // Close releases the state file (and removes it when it was temporary).
 // Call it after Serve returned.
 func (s *Sidecar) Close() error {
-	var err error
+	err := receivers.Close(s.notifiers)
+	s.notifiers = nil
 	if s.store != nil {
-		err = s.store.Close()
+		if e := s.store.Close(); err == nil {
+			err = e
+		}
 		s.store = nil
 	}
 	if s.tempDir != "" {

@@ -6,11 +6,13 @@ package receivers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
+	"github.com/driftwatch/driftwatch/alerts/notify/datadog"
 	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 )
@@ -23,12 +25,15 @@ import (
 //	    slack: {url: env:SLACK_WEBHOOK_URL}
 //	  - name: audit
 //	    webhook: {url: env:AUDIT_WEBHOOK_URL}
+//	  - name: datadog
+//	    datadog: {api_key: env:DD_API_KEY, site: datadoghq.eu, statsd_addr: 127.0.0.1:8125}
 //	  - name: local
 //	    console: {}
 type Config struct {
 	Name    string          `yaml:"name"`
 	Webhook *webhook.Config `yaml:"webhook"`
 	Slack   *slack.Config   `yaml:"slack"`
+	Datadog *datadog.Config `yaml:"datadog"`
 	Console *console.Config `yaml:"console"`
 }
 
@@ -53,6 +58,12 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("slack %w", e))
 		}
 	}
+	if c.Datadog != nil {
+		n++
+		for _, e := range unjoin(c.Datadog.Validate()) {
+			errs = append(errs, fmt.Errorf("datadog %w", e))
+		}
+	}
 	if c.Console != nil {
 		n++
 		for _, e := range unjoin(c.Console.Validate()) {
@@ -60,9 +71,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	if n != 1 {
-		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook, slack or console, got %d", c.Name, n))
+		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook, slack, datadog or console, got %d", c.Name, n))
 	}
 	return errors.Join(errs...)
+}
+
+// Close closes the notifiers that are io.Closers, and returns the first
+// error.
+func Close(ns map[string]notify.Notifier) error {
+	var first error
+	for _, n := range ns {
+		if c, ok := n.(io.Closer); ok {
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
 }
 
 // unjoin splits an errors.Join error.
@@ -77,7 +102,9 @@ func unjoin(err error) []error {
 }
 
 // Build returns a notifier per receiver, by name. client carries the
-// requests of the HTTP integrations (nil: a default client).
+// requests of the HTTP integrations (nil: a default client). Notifiers
+// that hold connections (Datadog's DogStatsD client) are io.Closers: see
+// Close.
 func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, error) {
 	if client == nil {
 		client = &http.Client{}
@@ -100,6 +127,8 @@ func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, erro
 			n, err = webhook.New(*c.Webhook, client)
 		case c.Slack != nil:
 			n, err = slack.New(*c.Slack, client)
+		case c.Datadog != nil:
+			n, err = datadog.New(*c.Datadog, client)
 		case c.Console != nil:
 			n, err = console.New(*c.Console, nil)
 		}

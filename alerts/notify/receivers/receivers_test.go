@@ -6,6 +6,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
+	"github.com/driftwatch/driftwatch/alerts/notify/datadog"
 	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 )
@@ -16,12 +17,19 @@ func TestBuild(t *testing.T) {
 		{Name: "ml-team", Webhook: &webhook.Config{URL: notify.Secret("env:DW_TEST_HOOK")}},
 		{Name: "local", Console: &console.Config{}},
 		{Name: "chat", Slack: &slack.Config{URL: notify.Secret("env:DW_TEST_HOOK")}},
+		{Name: "dd", Datadog: &datadog.Config{APIKey: notify.Secret("env:DW_TEST_HOOK"), StatsdAddr: "127.0.0.1:8125"}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := ns["ml-team"].(*webhook.Notifier); !ok {
 		t.Errorf("ml-team is a %T", ns["ml-team"])
+	}
+	if _, ok := ns["dd"].(*datadog.Notifier); !ok {
+		t.Errorf("dd is a %T", ns["dd"])
+	}
+	if err := Close(ns); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 	if _, ok := ns["chat"].(*slack.Notifier); !ok {
 		t.Errorf("chat is a %T", ns["chat"])
@@ -33,7 +41,7 @@ func TestBuild(t *testing.T) {
 		cfgs []Config
 		want string
 	}{
-		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook, slack or console, got 0`},
+		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook, slack, datadog or console, got 0`},
 		{[]Config{{Name: "x", Console: &console.Config{}, Webhook: &webhook.Config{URL: "http://h"}}}, "got 2"},
 		{[]Config{{Name: "bad name", Console: &console.Config{}}}, `name "bad name"`},
 		{[]Config{{Name: "a", Console: &console.Config{}}, {Name: "a", Console: &console.Config{}}}, `receivers[1]: name "a" is used twice`},
