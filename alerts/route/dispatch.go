@@ -119,7 +119,10 @@ func (d *Dispatcher) Flush(now time.Time, silences []*Silence) []Notification {
 			continue
 		}
 		g.due = now.Add(g.route.GroupInterval)
-		hasFiring := slices.ContainsFunc(mapValues(g.alerts), func(a *alert.Alert) bool { return a.State == alert.Firing })
+		hasFiring := false
+		for _, a := range g.alerts {
+			hasFiring = hasFiring || a.State == alert.Firing
+		}
 		repeat := hasFiring && !g.notified.IsZero() && now.Sub(g.notified) >= g.route.RepeatInterval
 		if g.changed || repeat {
 			if n, ok := d.notification(g, now, silences, firing); ok {
@@ -189,12 +192,4 @@ func (d *Dispatcher) sortedKeys() []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func mapValues[K comparable, V any](m map[K]V) []V {
-	out := make([]V, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -482,7 +481,7 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 		{Key: "features", Value: strconv.Itoa(len(rep.Features))},
 		{Key: "drift_share", Value: formatFloat(rep.DriftShare)},
 	}
-	if top := topFeatures(rep.Features, 3); top != "" {
+	if top := topFeatures(rep, 3); top != "" {
 		ev = append(ev, obs.Field{Key: "top_features", Value: top})
 	}
 	if mv := rep.Multivariate; mv != nil {
@@ -510,16 +509,9 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 
 // topFeatures names the n drifted features of largest effect size, with
 // it: "mean radius (0.41), worst area (0.38)".
-func topFeatures(fs []Feature, n int) string {
-	var drifted []*Feature
-	for i := range fs {
-		if fs[i].Drift {
-			drifted = append(drifted, &fs[i])
-		}
-	}
-	slices.SortStableFunc(drifted, func(a, b *Feature) int { return cmp.Compare(b.EffectSize, a.EffectSize) })
+func topFeatures(rep *Report, n int) string {
 	var b strings.Builder
-	for i, f := range drifted[:min(n, len(drifted))] {
+	for i, f := range rep.TopDrifted(n) {
 		if i > 0 {
 			b.WriteString(", ")
 		}

@@ -1,5 +1,10 @@
 package drift
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Report is the outcome of Compare: one verdict per feature and one for the
 // dataset. Its JSON encoding is driftwatch's stable output contract
 // (`driftwatch detect --format json`, and `/api/v1/drift` in the sidecar):
@@ -98,4 +103,17 @@ type Summary struct {
 	Labels    []string
 	Reference []float64 // share of the reference's values in each bin
 	Current   []float64 // share of the current values in each bin
+}
+
+// TopDrifted returns the n drifted features of largest effect size, the
+// largest first (in feature order among equals). They point into r.
+func (r *Report) TopDrifted(n int) []*Feature {
+	var drifted []*Feature
+	for i := range r.Features {
+		if r.Features[i].Drift {
+			drifted = append(drifted, &r.Features[i])
+		}
+	}
+	slices.SortStableFunc(drifted, func(a, b *Feature) int { return cmp.Compare(b.EffectSize, a.EffectSize) })
+	return drifted[:min(n, len(drifted))]
 }

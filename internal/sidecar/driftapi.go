@@ -2,7 +2,6 @@ package sidecar
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -41,7 +40,9 @@ func (p *pipeline) DriftStates() []api.DriftState {
 			at := at.UTC()
 			s.LastWindow, s.Drift = &at, &rep.Drift
 			s.DriftedFeatures, s.Features, s.CurrentRows = rep.DriftedFeatures, len(rep.Features), rep.CurrentRows
-			s.TopFeatures = topDrifted(rep, 5)
+			for _, f := range rep.TopDrifted(5) {
+				s.TopFeatures = append(s.TopFeatures, f.Name)
+			}
 			s.Report = "/api/v1/drift?" + url.Values{"model": {model}, "version": {version}}.Encode()
 		case st.ReferenceRows == 0:
 			s.Status = statusCollecting
@@ -52,22 +53,6 @@ func (p *pipeline) DriftStates() []api.DriftState {
 		return true
 	})
 	return out
-}
-
-// topDrifted names the n drifted features of largest effect size.
-func topDrifted(rep *drift.Report, n int) []string {
-	var fs []*drift.Feature
-	for i := range rep.Features {
-		if rep.Features[i].Drift {
-			fs = append(fs, &rep.Features[i])
-		}
-	}
-	slices.SortStableFunc(fs, func(a, b *drift.Feature) int { return cmp.Compare(b.EffectSize, a.EffectSize) })
-	var names []string
-	for _, f := range fs[:min(n, len(fs))] {
-		names = append(names, f.Name)
-	}
-	return names
 }
 
 var contentTypes = map[string]string{

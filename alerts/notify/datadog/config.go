@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ func (c Config) Validate() error {
 	case c.Site != "" && !siteRE.MatchString(c.Site):
 		errs = append(errs, fmt.Errorf("site %q is not a domain name such as datadoghq.eu", c.Site))
 	case c.URL != "":
-		if err := checkURL(c.URL); err != nil {
+		if err := notify.CheckURL(c.URL); err != nil {
 			errs = append(errs, fmt.Errorf("url %w", err))
 		}
 	}
@@ -89,22 +88,6 @@ func (c Config) endpoint() string {
 		site = DefaultSite
 	}
 	return "https://api." + strings.TrimPrefix(site, "app.") + "/api/v1/events"
-}
-
-// checkURL checks that u is an absolute http(s) URL. Its errors do not
-// contain u.
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil {
-		return errors.New("is not a valid URL")
-	}
-	if p.Scheme != "http" && p.Scheme != "https" {
-		return errors.New("scheme is not http or https")
-	}
-	if p.Host == "" {
-		return errors.New("has no host")
-	}
-	return nil
 }
 
 // checkHostPort checks that a is host:port with a port in 1..65535.
