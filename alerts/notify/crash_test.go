@@ -84,7 +84,8 @@ func crashChild(path, hook string) int {
 		if err != nil {
 			return fail(err)
 		}
-		items = append(items, outbox.Item{Receiver: n.Receiver, DedupKey: n.DedupKey, Payload: b})
+		items = append(items, outbox.Item{Receiver: n.Receiver, DedupKey: n.DedupKey, Payload: b,
+			Group: n.GroupKey, RepeatAfter: n.RepeatInterval})
 	}
 	if _, err := ob.EnqueueBatch(items, now); err != nil {
 		return fail(err)

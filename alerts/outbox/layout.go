@@ -15,6 +15,7 @@ import (
 //	outbox/entries   id → Entry as JSON; its sequence numbers the IDs
 //	outbox/pending   receiver \x00 id → ""          pending entries, FIFO per receiver (Due)
 //	outbox/dedup     receiver \x00 dedupKey → id    pending entries (idempotent Enqueue)
+//	outbox/sent      receiver \x00 group → id       the group's last delivered entry (RepeatAfter)
 //	outbox/bykey     dedupKey \x00 receiver \x00 id → ""   every entry (Status by dedup-key prefix)
 //	outbox/finished  finishedAt(unix ns, 8 bytes) id → ""  delivered and failed entries (Prune)
 //	outbox/counts    receiver \x00 state → count (8 bytes)  (Stats, Receivers, MaxPending)
@@ -23,6 +24,7 @@ var (
 	bucketEntries  = []byte("outbox/entries")
 	bucketPending  = []byte("outbox/pending")
 	bucketDedup    = []byte("outbox/dedup")
+	bucketSent     = []byte("outbox/sent")
 	bucketByKey    = []byte("outbox/bykey")
 	bucketFinished = []byte("outbox/finished")
 	bucketCounts   = []byte("outbox/counts")

@@ -7,6 +7,13 @@
 // identifies the duplicates, and receivers that support one (PagerDuty,
 // Datadog aggregation keys, Sentry fingerprints) can use it.
 //
+// Like Alertmanager's notification log, the outbox remembers the last
+// notification it delivered for each alert group and receiver: an Item
+// with a Group and RepeatAfter is not queued when that last notification
+// has the same dedup key (the same alerts in the same states) and was
+// enqueued less than RepeatAfter ago, so an engine that restarts and
+// rebuilds its groups does not notify everyone a second time.
+//
 // Entries of one receiver are delivered in order: Due returns them oldest
 // first and stops at the first one still waiting for its retry time, so a
 // group's firing and resolved notifications never overtake each other.
@@ -67,6 +74,11 @@ type Entry struct {
 	Created     time.Time // when it was enqueued
 	Finished    time.Time // when it was delivered or given up; zero while pending
 	State       string    // StatePending, StateDelivered or StateFailed
+	// Group is the alert group the notification is about, if given.
+	Group string `json:",omitempty"`
+	// Fallback is the receiver a copy of the entry was diverted to
+	// (Divert), if any.
+	Fallback string `json:",omitempty"`
 }
 
 // Item is one notification to enqueue with EnqueueBatch.
@@ -74,6 +86,23 @@ type Item struct {
 	Receiver string
 	DedupKey string
 	Payload  []byte
+	// Group is the alert group the notification is about; with
+	// RepeatAfter > 0 it suppresses the item when the group's last
+	// delivered notification to the receiver has the same dedup key and
+	// was enqueued less than RepeatAfter before now. RepeatAfter is the
+	// route's repeat_interval.
+	Group       string
+	RepeatAfter time.Duration
+}
+
+// Queued says what EnqueueBatch did with one Item.
+type Queued struct {
+	// ID is the entry that carries the item: a new one, the pending one
+	// with the same dedup key, or, when Suppressed, the delivered one.
+	ID uint64
+	// Suppressed means the item was delivered less than RepeatAfter ago
+	// and nothing was written.
+	Suppressed bool
 }
 
 // Counts are the numbers of entries of one receiver in each state.
@@ -117,19 +146,22 @@ func Open(st *store.Store, opts Options) (*Outbox, error) {
 //
 // receiver and dedupKey must be non-empty and free of NUL bytes.
 func (o *Outbox) Enqueue(receiver, dedupKey string, payload []byte, now time.Time) (id uint64, err error) {
-	ids, err := o.EnqueueBatch([]Item{{Receiver: receiver, DedupKey: dedupKey, Payload: payload}}, now)
+	q, err := o.EnqueueBatch([]Item{{Receiver: receiver, DedupKey: dedupKey, Payload: payload}}, now)
 	if err != nil {
 		return 0, err
 	}
-	return ids[0], nil
+	return q[0].ID, nil
 }
 
-// EnqueueBatch enqueues the items as Enqueue does, all in one transaction
-// (one fsync): either all are written, or none and an error says which
-// item failed. ids[i] is the ID of items[i]; duplicates within the batch
-// get the same ID.
-func (o *Outbox) EnqueueBatch(items []Item, now time.Time) (ids []uint64, err error) {
+// EnqueueBatch enqueues the items as Enqueue does, honouring their
+// RepeatAfter, all in one transaction (one fsync): either all are
+// written, or none and an error says which item failed. q[i] says what
+// became of items[i]; duplicates within the batch get the same ID.
+func (o *Outbox) EnqueueBatch(items []Item, now time.Time) (q []Queued, err error) {
 	for i, it := range items {
+		if strings.IndexByte(it.Group, 0) >= 0 {
+			return nil, fmt.Errorf("outbox: item %d: group %q contains a NUL byte", i, it.Group)
+		}
 		if err := checkName("receiver", it.Receiver); err != nil {
 			return nil, fmt.Errorf("outbox: item %d: %w", i, err)
 		}
@@ -137,30 +169,42 @@ func (o *Outbox) EnqueueBatch(items []Item, now time.Time) (ids []uint64, err er
 			return nil, fmt.Errorf("outbox: item %d: %w", i, err)
 		}
 	}
-	ids = make([]uint64, len(items))
+	q = make([]Queued, len(items))
 	err = o.st.Update(func(tx *store.Tx) error {
 		for i, it := range items {
-			id, err := o.enqueue(tx, it, now)
-			if err != nil {
+			if q[i], err = o.enqueue(tx, it, now); err != nil {
 				return err
 			}
-			ids[i] = id
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return q, nil
 }
 
-func (o *Outbox) enqueue(tx *store.Tx, it Item, now time.Time) (uint64, error) {
+func (o *Outbox) enqueue(tx *store.Tx, it Item, now time.Time) (Queued, error) {
 	dk := dedupKey(it.Receiver, it.DedupKey)
 	if v := tx.Get(bucketDedup, dk); v != nil {
-		return lastID(v), nil
+		return Queued{ID: lastID(v)}, nil
 	}
-	if n := getCount(tx, it.Receiver, StatePending); n >= o.opts.MaxPending {
-		return 0, fmt.Errorf("outbox: enqueue %q for %q: %d pending entries: %w", it.DedupKey, it.Receiver, n, ErrFull)
+	if it.Group != "" && it.RepeatAfter > 0 {
+		if v := tx.Get(bucketSent, join(it.Receiver, it.Group)); v != nil {
+			e, err := getEntry(tx, lastID(v))
+			if err == nil && e.DedupKey == it.DedupKey && now.Sub(e.Created) < it.RepeatAfter {
+				return Queued{ID: e.ID, Suppressed: true}, nil
+			}
+		}
+	}
+	id, err := o.insert(tx, it.Receiver, it.DedupKey, it.Group, it.Payload, now)
+	return Queued{ID: id}, err
+}
+
+// insert writes a new pending entry and its index keys.
+func (o *Outbox) insert(tx *store.Tx, receiver, key, group string, payload []byte, now time.Time) (uint64, error) {
+	if n := getCount(tx, receiver, StatePending); n >= o.opts.MaxPending {
+		return 0, fmt.Errorf("outbox: enqueue %q for %q: %d pending entries: %w", key, receiver, n, ErrFull)
 	}
 	id, err := tx.NextSeq(bucketEntries)
 	if err != nil {
@@ -168,9 +212,10 @@ func (o *Outbox) enqueue(tx *store.Tx, it Item, now time.Time) (uint64, error) {
 	}
 	e := Entry{
 		ID:          id,
-		Receiver:    it.Receiver,
-		DedupKey:    it.DedupKey,
-		Payload:     it.Payload,
+		Receiver:    receiver,
+		DedupKey:    key,
+		Group:       group,
+		Payload:     payload,
 		NextAttempt: now,
 		Created:     now,
 		State:       StatePending,
@@ -179,15 +224,57 @@ func (o *Outbox) enqueue(tx *store.Tx, it Item, now time.Time) (uint64, error) {
 		return 0, err
 	}
 	for _, kv := range [][3][]byte{
-		{bucketPending, pendingKey(it.Receiver, id), nil},
-		{bucketDedup, dk, idKey(id)},
-		{bucketByKey, byKeyKey(it.DedupKey, it.Receiver, id), nil},
+		{bucketPending, pendingKey(receiver, id), nil},
+		{bucketDedup, dedupKey(receiver, key), idKey(id)},
+		{bucketByKey, byKeyKey(key, receiver, id), nil},
 	} {
 		if err := tx.Put(kv[0], kv[1], kv[2]); err != nil {
 			return 0, err
 		}
 	}
-	return id, addCount(tx, it.Receiver, StatePending, 1)
+	return id, addCount(tx, receiver, StatePending, 1)
+}
+
+// Divert enqueues, at now, for the receiver to (a fallback) a copy of
+// each entry in ids that was not diverted before, with the same dedup key,
+// group and payload, and records to in the entry's Fallback; all in one
+// transaction. It returns how many copies it made. The entries themselves
+// keep their state: a pending one is still delivered when its receiver
+// comes back.
+func (o *Outbox) Divert(ids []uint64, to string, now time.Time) (n int, err error) {
+	if err := checkName("receiver", to); err != nil {
+		return 0, fmt.Errorf("outbox: divert: %w", err)
+	}
+	err = o.st.Update(func(tx *store.Tx) error {
+		n = 0
+		for _, id := range ids {
+			e, err := getEntry(tx, id)
+			if err != nil {
+				return err
+			}
+			if e.Fallback != "" {
+				continue
+			}
+			if tx.Get(bucketDedup, dedupKey(to, e.DedupKey)) == nil {
+				if _, err := o.insert(tx, to, e.DedupKey, e.Group, e.Payload, now); err != nil {
+					return err
+				}
+				n++
+			}
+			e.Fallback = to
+			if err := putEntry(tx, &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Pending returns every pending entry of receiver, due or not, oldest
+// first.
+func (o *Outbox) Pending(receiver string) ([]Entry, error) {
+	return o.Due(receiver, time.Unix(1<<40, 0), 0)
 }
 
 // Due returns up to max (all if max ≤ 0) pending entries of receiver that
@@ -283,6 +370,11 @@ func (o *Outbox) finish(tx *store.Tx, e *Entry, state string, now time.Time) err
 	if err := tx.Delete(bucketDedup, dedupKey(e.Receiver, e.DedupKey)); err != nil {
 		return err
 	}
+	if state == StateDelivered && e.Group != "" {
+		if err := tx.Put(bucketSent, join(e.Receiver, e.Group), idKey(e.ID)); err != nil {
+			return err
+		}
+	}
 	if err := tx.Put(bucketFinished, finishedKey(now, e.ID), nil); err != nil {
 		return err
 	}
@@ -314,6 +406,12 @@ func (o *Outbox) Prune(now time.Time) (int, error) {
 			e, err := getEntry(tx, id)
 			if err != nil {
 				return err
+			}
+			sk := join(e.Receiver, e.Group)
+			if v := tx.Get(bucketSent, sk); e.Group != "" && v != nil && lastID(v) == id {
+				if err := tx.Delete(bucketSent, sk); err != nil {
+					return err
+				}
 			}
 			for _, bk := range [][2][]byte{
 				{bucketFinished, k},

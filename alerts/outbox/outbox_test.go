@@ -151,7 +151,7 @@ func TestEnqueueIdempotent(t *testing.T) {
 		t.Error("after Ack, Enqueue of the same key returned the delivered entry")
 	}
 
-	ids, err := o.EnqueueBatch([]Item{
+	q, err := o.EnqueueBatch([]Item{
 		{Receiver: "slack", DedupKey: "g2"},
 		{Receiver: "slack", DedupKey: "g2"},
 		{Receiver: "slack", DedupKey: "g1/firing"},
@@ -159,8 +159,8 @@ func TestEnqueueIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ids[0] != ids[1] || ids[2] != d {
-		t.Errorf("EnqueueBatch ids = %v, want [x x %d]", ids, d)
+	if q[0] != q[1] || q[2] != (Queued{ID: d}) {
+		t.Errorf("EnqueueBatch = %v, want [x x {%d false}]", q, d)
 	}
 }
 
@@ -466,5 +466,129 @@ func TestGiveUp(t *testing.T) {
 	due, err := ob.Due("slack", t0, 10)
 	if err != nil || len(due) != 1 || due[0].ID != second {
 		t.Errorf("Due after GiveUp = %+v, %v; want the second entry, no longer held back", due, err)
+	}
+}
+
+// TestRepeatAfter: a notification delivered less than RepeatAfter ago is
+// not queued again, also after the store is reopened (a restarted engine
+// rebuilding its groups); later, or once pruned, it is.
+func TestRepeatAfter(t *testing.T) {
+	o, st, path := newOutbox(t, Options{Retention: time.Hour})
+	item := Item{Receiver: "slack", DedupKey: "g1/a-firing", Group: "g1", Payload: []byte("p"), RepeatAfter: 10 * time.Minute}
+	batch := func(o *Outbox, now time.Time) Queued {
+		t.Helper()
+		q, err := o.EnqueueBatch([]Item{item}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q[0]
+	}
+	first := batch(o, t0)
+	if first.Suppressed {
+		t.Fatal("first enqueue suppressed")
+	}
+	if q := batch(o, t0.Add(time.Second)); q != first {
+		t.Errorf("while pending: %v, want the pending entry %v", q, first)
+	}
+	if err := o.Ack(first.ID, t0.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, path)
+	t.Cleanup(func() { _ = st.Close() })
+	o, err := Open(st, Options{Retention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := batch(o, t0.Add(5*time.Minute)); q != (Queued{ID: first.ID, Suppressed: true}) {
+		t.Errorf("5 min after, reopened: %v, want suppressed by %d", q, first.ID)
+	}
+	other := item
+	other.Receiver = "webhook"
+	if q, err := o.EnqueueBatch([]Item{other}, t0.Add(5*time.Minute)); err != nil || q[0].Suppressed {
+		t.Errorf("another receiver: %v, %v; want queued", q, err)
+	}
+	noRepeat := item
+	noRepeat.RepeatAfter = 0
+	if q, err := o.EnqueueBatch([]Item{noRepeat}, t0.Add(5*time.Minute)); err != nil || q[0].Suppressed {
+		t.Errorf("without RepeatAfter: %v, %v; want queued", q, err)
+	}
+	// The group resolved, then fired again: the last notification differs,
+	// so the same firing one is sent again.
+	flap := item
+	flap.Receiver = "pager"
+	for i, key := range []string{"g1/a-firing", "g1/a-resolved"} {
+		flap.DedupKey = key
+		q, err := o.EnqueueBatch([]Item{flap}, t0.Add(time.Duration(i)*time.Minute))
+		if err != nil || q[0].Suppressed {
+			t.Fatalf("%s: %v, %v", key, q, err)
+		}
+		if err := o.Ack(q[0].ID, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flap.DedupKey = "g1/a-firing"
+	if q, err := o.EnqueueBatch([]Item{flap}, t0.Add(2*time.Minute)); err != nil || q[0].Suppressed {
+		t.Errorf("firing again after resolved: %v, %v; want queued", q, err)
+	}
+
+	o2, _, _ := newOutbox(t, Options{Retention: time.Hour})
+	id := batch(o2, t0).ID
+	if err := o2.Ack(id, t0); err != nil {
+		t.Fatal(err)
+	}
+	if q := batch(o2, t0.Add(10*time.Minute)); q.Suppressed || q.ID == id {
+		t.Errorf("RepeatAfter later: %v, want a new entry", q)
+	}
+	o3, _, _ := newOutbox(t, Options{Retention: time.Minute})
+	id = batch(o3, t0).ID
+	if err := o3.Ack(id, t0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := o3.Prune(t0.Add(2 * time.Minute)); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	if q := batch(o3, t0.Add(3*time.Minute)); q.Suppressed {
+		t.Errorf("after the delivered entry was pruned: %v, want queued", q)
+	}
+}
+
+func TestDivert(t *testing.T) {
+	o, _, _ := newOutbox(t, Options{})
+	id := enqueue(t, o, "slack", "g1", t0)
+	id2 := enqueue(t, o, "slack", "g2", t0)
+	enqueue(t, o, "console", "g2", t0) // already pending there: not copied twice
+	if err := o.Fail(id2, t0, t0.Add(time.Hour), "503"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := o.Pending("slack"); err != nil || len(p) != 2 {
+		t.Fatalf("Pending = %d entries, %v; want 2 (one due, one retrying later)", len(p), err)
+	}
+	n, err := o.Divert([]uint64{id, id2}, "console", t0.Add(time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("Divert = %d, %v; want 1 copy", n, err)
+	}
+	due, err := o.Due("console", t0.Add(time.Hour), 0)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("console due = %v, %v; want 2", due, err)
+	}
+	if c := due[1]; c.DedupKey != "g1" || string(c.Payload) != "payload g1" || c.State != StatePending {
+		t.Errorf("copy = %+v", c)
+	}
+	for _, id := range []uint64{id, id2} {
+		if e, _ := o.Get(id); e.Fallback != "console" || e.State != StatePending {
+			t.Errorf("entry %d after Divert = %+v, want pending with Fallback console", id, e)
+		}
+	}
+	if n, err := o.Divert([]uint64{id}, "console", t0.Add(2*time.Second)); n != 0 || err != nil {
+		t.Errorf("second Divert = %d, %v; want 0, nil", n, err)
+	}
+	if _, err := o.Divert([]uint64{id + 100}, "console", t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Divert of a missing entry: %v, want ErrNotFound", err)
+	}
+	if _, err := o.Divert([]uint64{id}, "", t0); err == nil {
+		t.Error("Divert to an empty receiver name: no error")
 	}
 }

@@ -30,6 +30,10 @@ type Notification struct {
 	// with the same alerts in the same states gives the same key, so a
 	// notification retried after a crash can be recognised downstream.
 	DedupKey string
+	// RepeatInterval is the route's repeat_interval: an outbox that
+	// remembers the group's last delivered notification (outbox.Item's
+	// RepeatAfter) does not send an equal one again sooner.
+	RepeatInterval time.Duration
 }
 
 // Dispatcher sorts alerts into groups by route and decides when each group
@@ -144,7 +148,8 @@ func (d *Dispatcher) Flush(now time.Time, silences []*Silence) []Notification {
 }
 
 func (d *Dispatcher) notification(g *group, now time.Time, silences []*Silence, firing []*alert.Alert) (Notification, bool) {
-	n := Notification{Receiver: g.route.Receiver, GroupKey: g.key, GroupLabels: g.labels, Status: "resolved"}
+	n := Notification{Receiver: g.route.Receiver, GroupKey: g.key, GroupLabels: g.labels, Status: "resolved",
+		RepeatInterval: g.route.RepeatInterval}
 	for _, a := range g.alerts {
 		if len(Silenced(silences, a.Labels, now)) > 0 || d.inhibit.Inhibited(a.Labels, firing) {
 			continue
