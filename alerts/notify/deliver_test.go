@@ -3,11 +3,15 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,5 +130,105 @@ func TestDeliverer(t *testing.T) {
 	}
 	if !found {
 		t.Error("flaky k1 is not in the outbox's status")
+	}
+}
+
+// switchable is a receiver that fails with a retryable error while down.
+type switchable struct {
+	recorder
+	down     atomic.Bool
+	attempts atomic.Int64
+}
+
+func (s *switchable) Notify(ctx context.Context, m *Message) error {
+	s.attempts.Add(1)
+	if s.down.Load() {
+		return &Error{Retryable: true, Err: errors.New("connection refused")}
+	}
+	return s.recorder.Notify(ctx, m)
+}
+
+// TestBreakerAndFallback: a dead receiver trips its circuit (few attempts
+// while it is down), its notifications go to its fallback, the other
+// receivers are not delayed, a refused notification goes to the fallback
+// too, and the dead receiver gets its own when it comes back.
+func TestBreakerAndFallback(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ob, err := outbox.Open(st, outbox.Options{MaxAttempts: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, healthy, backup := &switchable{}, &recorder{}, &recorder{}
+	dead.down.Store(true)
+	refusing := &recorder{script: []error{&Error{Status: 400, Reason: "invalid_blocks"}}}
+	now := time.Now()
+	var want []string
+	for i := range 5 {
+		key := fmt.Sprintf("k%d", i)
+		for _, r := range []string{"dead", "healthy"} {
+			if _, err := ob.Enqueue(r, key, []byte(`{"GroupKey":"g"}`), now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(want, "g/"+key)
+	}
+	if _, err := ob.Enqueue("refusing", "r0", []byte(`{"GroupKey":"g"}`), now); err != nil {
+		t.Fatal(err)
+	}
+	cooldown := 100 * time.Millisecond
+	d := &Deliverer{Outbox: ob,
+		Notifiers: map[string]Notifier{"dead": dead, "healthy": healthy, "backup": backup, "refusing": refusing},
+		Fallbacks: map[string]string{"dead": "backup", "refusing": "backup"},
+		Backoff:   Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond},
+		Breaker:   Breaker{Failures: 3, Cooldown: cooldown, MaxCooldown: 2 * cooldown},
+		Poll:      5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	start := time.Now()
+	waitFor("the fallback to get the dead receiver's and the refused notifications", func() bool { return len(backup.sent()) == 6 })
+	if got := healthy.sent(); !slices.Equal(got, want) {
+		t.Errorf("healthy receiver got %q, want %q", got, want)
+	}
+	if c := d.Circuits()["dead"]; !c.Open || c.Failures < 3 || !strings.Contains(c.LastError, "connection refused") {
+		t.Errorf("dead receiver's circuit = %+v, want open after 3 failures", c)
+	}
+	time.Sleep(3 * cooldown)
+	// While open the receiver is tried once per cooldown (which doubles):
+	// 3 attempts to open it, then at most one per cooldown.
+	if n, most := dead.attempts.Load(), 3+int64(time.Since(start)/cooldown)+1; n > most {
+		t.Errorf("dead receiver tried %d times in %v, want at most %d", n, time.Since(start), most)
+	}
+	if c := d.Circuits()["healthy"]; c.Open || c.Failures != 0 {
+		t.Errorf("healthy receiver's circuit = %+v, want closed", c)
+	}
+	if c := d.Circuits()["refusing"]; c.Open {
+		t.Errorf("a refusal opened the circuit: %+v", c)
+	}
+
+	dead.down.Store(false)
+	waitFor("the dead receiver to get its notifications once back", func() bool { return len(dead.sent()) == 5 })
+	if got := dead.sent(); !slices.Equal(got, want) {
+		t.Errorf("receiver back got %q, want %q", got, want)
+	}
+	if c := d.Circuits()["dead"]; c.Open || c.Failures != 0 {
+		t.Errorf("circuit after the receiver came back = %+v, want closed", c)
+	}
+	if n := len(backup.sent()); n != 6 {
+		t.Errorf("fallback got %d notifications, want 6 (no copy after the circuit closed)", n)
 	}
 }

@@ -157,6 +157,28 @@ type Alert struct {
 	Fingerprint string     `json:"fingerprint"` // 16 hex digits
 	// SilencedBy lists the IDs of the silences that mute the alert now.
 	SilencedBy []string `json:"silenced_by,omitempty"`
+	// Notifications is the delivery of the last notification about the
+	// alert to each receiver its routes name, and of the copies sent to
+	// fallback receivers.
+	Notifications []Delivery `json:"notifications,omitempty"`
+}
+
+// Delivery is the state of one notification to one receiver.
+type Delivery struct {
+	Receiver string `json:"receiver"`
+	// State is pending (to send, or retrying), delivered or failed (given
+	// up: the receiver refused it, or too many attempts failed).
+	State     string     `json:"state"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	Status    string     `json:"status"` // of the notification: firing or resolved
+	DedupKey  string     `json:"dedup_key"`
+	QueuedAt  time.Time  `json:"queued_at"`
+	NextTry   *time.Time `json:"next_try,omitempty"` // pending only
+	DoneAt    *time.Time `json:"done_at,omitempty"`  // delivered or failed
+	// FallbackTo is the receiver a copy went to, while this one was down
+	// or after it refused the notification.
+	FallbackTo string `json:"fallback_to,omitempty"`
 }
 
 // Field is one piece of evidence.

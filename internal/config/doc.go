@@ -123,6 +123,7 @@
 //	receivers:                     # where routes send: receivers.Config, exactly one kind each
 //	  - name: slack                # every receiver a route names must be here
 //	    slack: {url: "env:SLACK_URL", max_alerts: 10, min_interval: 1s}  # Block Kit; url: env:, file: or literal
+//	    fallback: audit            # gets what slack refuses, or all of it while slack is down [none]
 //	  - name: audit
 //	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON
 //	  - name: datadog

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -69,6 +70,16 @@ func (p *parser) validate(cfg *Config) {
 			p.errorAt(path+".name", "receiver %q is also receivers[%d]: names must be unique", r.Name, j)
 		} else {
 			known[r.Name] = i
+		}
+	}
+	for i, r := range cfg.Receivers {
+		path := fmt.Sprintf("receivers[%d].fallback", i)
+		if _, ok := known[r.Fallback]; r.Fallback == "" || p.dirty[path] || r.Fallback == r.Name {
+			continue
+		} else if !ok {
+			p.errorAt(path, "fallback %q is not one of the receivers section's names", r.Fallback)
+		} else if fallbackCycle(cfg.Receivers, known, i) {
+			p.errorAt(path, "fallback %q leads back to %q: fallbacks must not form a cycle", r.Fallback, r.Name)
 		}
 	}
 	if cfg.Route != nil && !p.dirty["route"] {
@@ -148,6 +159,23 @@ func (p *parser) checkAddr(addr, path string) {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.errorAt(path, "%q: port %q is not a number from 0 to 65535", addr, port)
 	}
+}
+
+// fallbackCycle reports whether following fallbacks from receivers[i]
+// comes back to it.
+func fallbackCycle(rs []receivers.Config, index map[string]int, i int) bool {
+	j := i
+	for range rs {
+		k, ok := index[rs[j].Fallback]
+		if !ok {
+			return false
+		}
+		if k == i {
+			return true
+		}
+		j = k
+	}
+	return false
 }
 
 // routeReceivers reports each receiver a route names that is not one of

@@ -38,15 +38,24 @@ type alerting struct {
 	// Notification, when a route is configured: the dispatcher groups
 	// the alerts and times the notifications (pipeline goroutine only),
 	// the outbox keeps them, the deliverer sends them.
-	dispatch  *route.Dispatcher
-	outbox    *outbox.Outbox
-	deliverer *notify.Deliverer
-	enqueued  atomic.Uint64
-	lost      atomic.Uint64 // refused by the outbox (full, or a store error)
+	dispatch   *route.Dispatcher
+	outbox     *outbox.Outbox
+	deliverer  *notify.Deliverer
+	enqueued   atomic.Uint64
+	suppressed atomic.Uint64 // delivered already within repeat_interval (after a restart)
+	lost       atomic.Uint64 // refused by the outbox (full, or a store error)
 
 	mu       sync.Mutex
 	live     []*alert.Alert // pending and firing, at the last evaluation
 	resolved []*alert.Alert // the last keepResolved, oldest first
+	// notified holds, per alert fingerprint and receiver, the last
+	// notification about the alert, for its delivery status.
+	notified map[uint64]map[string]sentRef
+}
+
+// sentRef is a notification in the outbox, as an alert's status shows it.
+type sentRef struct {
+	dedupKey, status string
 }
 
 func newAlerting(rs []rules.Rule, log *slog.Logger) (*alerting, error) {
@@ -54,7 +63,7 @@ func newAlerting(rs []rules.Rule, log *slog.Logger) (*alerting, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &alerting{engine: e, log: log, states: map[uint64]alert.State{}}
+	a := &alerting{engine: e, log: log, states: map[uint64]alert.State{}, notified: map[uint64]map[string]sentRef{}}
 	for _, r := range rs {
 		a.names = append(a.names, r.Name)
 	}
@@ -88,6 +97,17 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 	if n := len(a.resolved) - keepResolved; n > 0 {
 		a.resolved = slices.Delete(a.resolved, 0, n)
 	}
+	if len(a.notified) > 0 {
+		shown := make(map[uint64]bool, len(a.live)+len(a.resolved))
+		for _, al := range slices.Concat(a.live, a.resolved) {
+			shown[al.Fingerprint()] = true
+		}
+		for fp := range a.notified {
+			if !shown[fp] {
+				delete(a.notified, fp)
+			}
+		}
+	}
 	a.mu.Unlock()
 }
 
@@ -101,20 +121,60 @@ func (a *alerting) flush(now time.Time) {
 	if a.silences != nil {
 		active = a.silences.Active(now)
 	}
-	for _, n := range a.dispatch.Flush(now, active) {
+	ns := a.dispatch.Flush(now, active)
+	if len(ns) == 0 {
+		return
+	}
+	items := make([]outbox.Item, 0, len(ns))
+	kept := make([]route.Notification, 0, len(ns))
+	for _, n := range ns {
 		m := notify.Message{Receiver: n.Receiver, GroupKey: n.GroupKey, GroupLabels: n.GroupLabels,
 			Status: n.Status, Alerts: n.Alerts, DedupKey: n.DedupKey}
 		b, err := json.Marshal(&m)
-		if err == nil {
-			_, err = a.outbox.Enqueue(n.Receiver, n.DedupKey, b, now)
-		}
 		if err != nil {
 			a.lost.Add(1)
 			a.log.Error("notification not queued", "receiver", n.Receiver, "group", n.GroupKey, "error", err)
 			continue
 		}
-		a.enqueued.Add(1)
-		a.deliverer.Kick(n.Receiver)
+		items = append(items, outbox.Item{Receiver: n.Receiver, DedupKey: n.DedupKey, Payload: b,
+			Group: n.GroupKey, RepeatAfter: n.RepeatInterval})
+		kept = append(kept, n)
+	}
+	// One transaction (one fsync) for the lot; when it fails, one per
+	// notification, so that one full receiver does not lose the others'.
+	q, err := a.outbox.EnqueueBatch(items, now)
+	if err != nil {
+		q = make([]outbox.Queued, len(items))
+		for i, it := range items {
+			one, err := a.outbox.EnqueueBatch(items[i:i+1], now)
+			if err != nil {
+				a.lost.Add(1)
+				a.log.Error("notification not queued", "receiver", it.Receiver, "group", it.Group, "error", err)
+				continue
+			}
+			q[i] = one[0]
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, n := range kept {
+		switch {
+		case q[i].ID == 0:
+			continue
+		case q[i].Suppressed:
+			a.suppressed.Add(1)
+			a.log.Debug("notification already delivered within repeat_interval", "receiver", n.Receiver, "group", n.GroupKey)
+		default:
+			a.enqueued.Add(1)
+			a.deliverer.Kick(n.Receiver)
+		}
+		for _, al := range n.Alerts {
+			fp := al.Fingerprint()
+			if a.notified[fp] == nil {
+				a.notified[fp] = map[string]sentRef{}
+			}
+			a.notified[fp][n.Receiver] = sentRef{dedupKey: n.DedupKey, status: n.Status}
+		}
 	}
 }
 
@@ -142,6 +202,12 @@ func (a *alerting) logChange(al *alert.Alert) {
 func (a *alerting) Alerts() []api.Alert {
 	a.mu.Lock()
 	all := slices.Concat(a.live, a.resolved)
+	refs := make(map[uint64][]sentRef, len(all))
+	for _, al := range all {
+		for _, r := range a.notified[al.Fingerprint()] {
+			refs[al.Fingerprint()] = append(refs[al.Fingerprint()], r)
+		}
+	}
 	a.mu.Unlock()
 	slices.SortStableFunc(all, func(x, y *alert.Alert) int {
 		return cmp.Or(cmp.Compare(stateRank(x.State), stateRank(y.State)),
@@ -157,7 +223,8 @@ func (a *alerting) Alerts() []api.Alert {
 			Rule: al.Rule, State: al.State.String(), Severity: al.Severity.String(),
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, Samples: al.Samples,
 			ActiveAt: al.ActiveAt.UTC(), Fingerprint: fmt.Sprintf("%016x", al.Fingerprint()),
-			SilencedBy: route.Silenced(active, al.Labels, time.Now()),
+			SilencedBy:    route.Silenced(active, al.Labels, time.Now()),
+			Notifications: a.deliveries(refs[al.Fingerprint()]),
 		}
 		for _, f := range al.Evidence {
 			w.Evidence = append(w.Evidence, api.Field{Key: f.Key, Value: f.Value})
@@ -172,6 +239,40 @@ func (a *alerting) Alerts() []api.Alert {
 		}
 		out = append(out, w)
 	}
+	return out
+}
+
+// deliveries returns the state in the outbox of the notifications refs,
+// and of their copies to fallback receivers: the latest entry per
+// receiver, by receiver name.
+func (a *alerting) deliveries(refs []sentRef) []api.Delivery {
+	var out []api.Delivery
+	for _, r := range refs {
+		entries, err := a.outbox.Status(r.dedupKey)
+		if err != nil {
+			a.log.Warn("read the outbox", "error", err)
+			continue
+		}
+		latest := map[string]outbox.Entry{}
+		for _, e := range entries { // by ID: the last one wins
+			if e.DedupKey == r.dedupKey {
+				latest[e.Receiver] = e
+			}
+		}
+		for _, e := range latest {
+			d := api.Delivery{Receiver: e.Receiver, State: e.State, Attempts: e.Attempts, LastError: e.LastError,
+				Status: r.status, DedupKey: e.DedupKey, QueuedAt: e.Created.UTC(), FallbackTo: e.Fallback}
+			if e.State == outbox.StatePending {
+				t := e.NextAttempt.UTC()
+				d.NextTry = &t
+			} else {
+				t := e.Finished.UTC()
+				d.DoneAt = &t
+			}
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(x, y api.Delivery) int { return cmp.Compare(x.Receiver, y.Receiver) })
 	return out
 }
 
@@ -193,6 +294,7 @@ const (
 	MetricRuleTemplateErr = "driftwatch_rule_template_errors_total"
 	MetricNotifications   = "driftwatch_notifications_total"
 	MetricOutbox          = "driftwatch_outbox_notifications"
+	MetricCircuitOpen     = "driftwatch_receiver_circuit_open"
 )
 
 var (
@@ -200,7 +302,8 @@ var (
 	descRuleSeries  = prometheus.NewDesc(MetricRuleSeries, "Series (label sets) the rules keep, all rules together.", nil, nil)
 	descRuleDropped = prometheus.NewDesc(MetricRuleDropped, "Results the rules did not use, by reason: max_series (the rule had its maximum of series), min_samples (fewer samples than the rule asks).", []string{"reason"}, nil)
 	descRuleTmplErr = prometheus.NewDesc(MetricRuleTemplateErr, "Annotations whose template failed to render (the annotation says why).", nil, nil)
-	descNotif       = prometheus.NewDesc(MetricNotifications, "Notifications the routes made, by result: queued (written to the outbox) or lost (the outbox refused them: full, or a store error).", []string{"result"}, nil)
+	descNotif       = prometheus.NewDesc(MetricNotifications, "Notifications the routes made, by result: queued (written to the outbox), suppressed (the same was delivered within repeat_interval, before a restart) or lost (the outbox refused them: full, or a store error).", []string{"result"}, nil)
+	descCircuit     = prometheus.NewDesc(MetricCircuitOpen, "1 while the receiver's circuit breaker is open: it kept failing, is tried again only after a cool-down, and its notifications go to its fallback.", []string{"receiver"}, nil)
 	descOutbox      = prometheus.NewDesc(MetricOutbox, "Notifications in the outbox by receiver and state: pending (to send or retrying), delivered, failed (given up; kept for the retention).", []string{"receiver", "state"}, nil)
 )
 
@@ -235,7 +338,15 @@ func (a *alerting) collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(descNotif, prometheus.CounterValue, float64(a.enqueued.Load()), "queued")
+	ch <- prometheus.MustNewConstMetric(descNotif, prometheus.CounterValue, float64(a.suppressed.Load()), "suppressed")
 	ch <- prometheus.MustNewConstMetric(descNotif, prometheus.CounterValue, float64(a.lost.Load()), "lost")
+	for recv, c := range a.deliverer.Circuits() {
+		open := 0.0
+		if c.Open {
+			open = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descCircuit, prometheus.GaugeValue, open, recv)
+	}
 	stats, err := a.outbox.Stats()
 	if err != nil {
 		return

@@ -192,7 +192,7 @@ func (s *Sidecar) notifications(a *alerting) error {
 	}
 	a.dispatch = route.NewDispatcher(s.rt.Route, s.rt.Inhibitor)
 	a.outbox = ob
-	a.deliverer = &notify.Deliverer{Outbox: ob, Notifiers: ns, Log: s.log}
+	a.deliverer = &notify.Deliverer{Outbox: ob, Notifiers: ns, Fallbacks: receivers.Fallbacks(s.rt.Receivers), Log: s.log}
 	s.notifiers = ns
 	return nil
 }

@@ -341,4 +341,18 @@ route:
 		t.Errorf("alert %+v lacks its labels, summary or evidence", a)
 	}
 	waitMetric(t, sc, `driftwatch_outbox_notifications{receiver="ml-team",state="delivered"}`, 1)
+
+	// The alert says where its notification went.
+	var list api.AlertList
+	if err := json.Unmarshal(get(t, sc.admin, "/api/v1/alerts", http.StatusOK), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Alerts) != 1 || len(list.Alerts[0].Notifications) != 1 {
+		t.Fatalf("alerts: %+v, want one with one notification", list.Alerts)
+	}
+	d := list.Alerts[0].Notifications[0]
+	if d.Receiver != "ml-team" || d.State != "delivered" || d.Attempts != 2 || d.Status != "firing" ||
+		!strings.Contains(d.LastError, "503") || d.DoneAt == nil || d.DedupKey == "" {
+		t.Errorf("delivery %+v, want ml-team delivered after 2 attempts, the first a 503", d)
+	}
 }

@@ -29,8 +29,14 @@ import (
 //	    datadog: {api_key: env:DD_API_KEY, site: datadoghq.eu, statsd_addr: 127.0.0.1:8125}
 //	  - name: local
 //	    console: {}
+//
+// Fallback names another receiver that gets this one's notifications
+// while its circuit breaker is open (it keeps failing) and those it
+// refuses (see notify.Deliverer).
 type Config struct {
-	Name    string          `yaml:"name"`
+	Name     string `yaml:"name"`
+	Fallback string `yaml:"fallback"`
+
 	Webhook *webhook.Config `yaml:"webhook"`
 	Slack   *slack.Config   `yaml:"slack"`
 	Datadog *datadog.Config `yaml:"datadog"`
@@ -70,6 +76,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("console %w", e))
 		}
 	}
+	if c.Fallback == c.Name && c.Name != "" {
+		errs = append(errs, fmt.Errorf("fallback %q is the receiver itself: give another receiver", c.Fallback))
+	}
 	if n != 1 {
 		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook, slack, datadog or console, got %d", c.Name, n))
 	}
@@ -99,6 +108,17 @@ func unjoin(err error) []error {
 		return []error{err}
 	}
 	return nil
+}
+
+// Fallbacks returns each receiver's fallback, for those that have one.
+func Fallbacks(cfgs []Config) map[string]string {
+	out := map[string]string{}
+	for _, c := range cfgs {
+		if c.Fallback != "" {
+			out[c.Name] = c.Fallback
+		}
+	}
+	return out
 }
 
 // Build returns a notifier per receiver, by name. client carries the
