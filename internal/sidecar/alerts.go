@@ -39,6 +39,7 @@ type alerting struct {
 	// the alerts and times the notifications (pipeline goroutine only),
 	// the outbox keeps them, the deliverer sends them.
 	dispatch   *route.Dispatcher
+	due        *time.Timer // fires when the dispatcher's next group is due
 	outbox     *outbox.Outbox
 	deliverer  *notify.Deliverer
 	enqueued   atomic.Uint64
@@ -90,6 +91,7 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 	a.states = states // pending alerts that cleared are not in out: forgotten
 	if a.dispatch != nil {
 		a.dispatch.Add(now, out)
+		a.arm(now)
 	}
 	a.mu.Lock()
 	a.live = live
@@ -111,12 +113,41 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 	a.mu.Unlock()
 }
 
+// tick moves the alerts with time (for, keep_firing_for, no-data) and
+// sends what is due; the pipeline calls it every evaluateEvery.
+func (a *alerting) tick(now time.Time) {
+	a.evaluate(now, nil)
+	a.flush(now)
+}
+
+// dueC fires when a group of the dispatcher is due: the pipeline then
+// calls flush, so that a notification leaves on time rather than at the
+// next tick. Nil (never fires) without a route.
+func (a *alerting) dueC() <-chan time.Time {
+	if a.due == nil {
+		return nil
+	}
+	return a.due.C
+}
+
+// arm sets the due timer to the dispatcher's next due group.
+func (a *alerting) arm(now time.Time) {
+	if a.due == nil {
+		a.due = time.NewTimer(time.Hour)
+	}
+	a.due.Stop()
+	if t := a.dispatch.NextDue(); !t.IsZero() {
+		a.due.Reset(max(t.Sub(now), 0))
+	}
+}
+
 // flush writes the notifications due at now to the outbox and wakes their
 // receivers' delivery.
 func (a *alerting) flush(now time.Time) {
 	if a.dispatch == nil {
 		return
 	}
+	defer a.arm(now)
 	var active []*route.Silence
 	if a.silences != nil {
 		active = a.silences.Active(now)

@@ -136,9 +136,11 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 				p.evaluate(w, now)
 			}
 			if p.alerts != nil {
-				p.alerts.evaluate(now, nil) // for, keep_firing_for and no-data move with time
-				p.alerts.flush(now)
+				p.alerts.tick(now)
 			}
+			continue
+		case now := <-p.alertsDue():
+			p.alerts.flush(now)
 			continue
 		}
 		for n := q.Len(); n > 0; n-- {
@@ -151,6 +153,14 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 		case <-pause.C:
 		}
 	}
+}
+
+// alertsDue fires when a notification group is due.
+func (p *pipeline) alertsDue() <-chan time.Time {
+	if p.alerts == nil {
+		return nil
+	}
+	return p.alerts.dueC()
 }
 
 // handle decodes one exchange and hands its records to the detectors of
