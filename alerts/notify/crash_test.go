@@ -67,7 +67,7 @@ func crashChild(path, hook string) int {
 	if err != nil {
 		return fail(err)
 	}
-	wh, err := webhook.New(webhook.Config{URL: notify.Secret(hook)}, &http.Client{})
+	wh, err := webhook.New(&webhook.Config{URL: notify.Secret(hook)}, nil)
 	if err != nil {
 		return fail(err)
 	}

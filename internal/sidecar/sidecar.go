@@ -177,7 +177,7 @@ func (s *Sidecar) notifications(a *alerting) error {
 		}
 		return nil
 	}
-	ns, err := receivers.Build(s.rt.Receivers, &http.Client{})
+	ns, err := receivers.Build(s.rt.Receivers, s.log, notify.WithHTTPClient(&http.Client{}))
 	if err != nil {
 		return err
 	}

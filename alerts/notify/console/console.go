@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -35,12 +36,14 @@ type Notifier struct {
 	w  io.Writer
 }
 
-// New validates cfg and returns a Notifier that writes to w, or to the
-// output cfg names when w is nil.
-func New(cfg Config, w io.Writer) (*Notifier, error) {
+// New validates cfg and returns a Notifier that writes to the output cfg
+// names, or to the options' Output when set. The console logs nothing of
+// its own, so l may be nil.
+func New(cfg *Config, l *slog.Logger, opts ...notify.Option) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
+	w := notify.NewOptions(opts...).Output
 	if w == nil {
 		w = os.Stdout
 		if cfg.Output == "stderr" {

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer
-	n, err := New(Config{}, &buf)
+	n, err := New(&Config{}, nil, notify.WithOutput(&buf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestGolden(t *testing.T) {
 
 func TestConcurrentBlocksDoNotInterleave(t *testing.T) {
 	var buf bytes.Buffer
-	n, _ := New(Config{}, &buf)
+	n, _ := New(&Config{}, nil, notify.WithOutput(&buf))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() { _ = n.Notify(context.Background(), notifytest.SampleMessage()) })
@@ -52,10 +52,10 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
 
 func TestErrors(t *testing.T) {
-	if _, err := New(Config{Output: "printer"}, nil); err == nil || err.Error() != `console: output "printer" is not stdout or stderr` {
+	if _, err := New(&Config{Output: "printer"}, nil); err == nil || err.Error() != `console: output "printer" is not stdout or stderr` {
 		t.Errorf("New = %v", err)
 	}
-	n, _ := New(Config{}, failWriter{})
+	n, _ := New(&Config{}, nil, notify.WithOutput(failWriter{}))
 	err := n.Notify(context.Background(), notifytest.SampleMessage())
 	if ok, _ := notify.Retryable(err); err == nil || ok {
 		t.Errorf("Notify to a broken writer = %v, want a permanent error", err)

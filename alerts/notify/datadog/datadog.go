@@ -42,6 +42,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -106,10 +107,10 @@ type Notifier struct {
 }
 
 // New validates cfg, resolves its API key and returns a Notifier that
-// sends through client (http.DefaultClient when nil). When
-// cfg.StatsdAddr is set it also opens a DogStatsD client; call Close to
-// release it.
-func New(cfg Config, client *http.Client) (*Notifier, error) {
+// sends through the options' HTTP client. When cfg.StatsdAddr is set it
+// also opens a DogStatsD client (call Close to release it), and logs its
+// first failure to l (slog.Default() when nil); later ones are counted.
+func New(cfg *Config, l *slog.Logger, opts ...notify.Option) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("datadog: %w", err)
 	}
@@ -117,13 +118,13 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datadog: api_key: %w", err)
 	}
-	if client == nil {
-		client = http.DefaultClient
+	if l == nil {
+		l = slog.Default()
 	}
 	n := &Notifier{
 		url:     notify.Secret(cfg.endpoint()),
 		key:     key,
-		client:  client,
+		client:  notify.NewOptions(opts...).Client,
 		tags:    appendTags(nil, cfg.Tags...),
 		timeout: cfg.Timeout,
 	}
@@ -133,7 +134,11 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if cfg.StatsdAddr != "" {
 		c, err := statsd.New(cfg.StatsdAddr,
 			statsd.WithoutTelemetry(),
-			statsd.WithErrorHandler(func(error) { n.statsdErrors.Add(1) }),
+			statsd.WithErrorHandler(func(err error) {
+				if n.statsdErrors.Add(1) == 1 {
+					l.Warn("datadog: DogStatsD send failed; later failures are only counted", "addr", cfg.StatsdAddr, "error", err)
+				}
+			}),
 		)
 		if err != nil {
 			return nil, fmt.Errorf("datadog: statsd_addr: %w", err)

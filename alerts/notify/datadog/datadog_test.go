@@ -32,7 +32,7 @@ const testKey = "0123456789abcdefSeCrEtApIkEy"
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, func(t *testing.T, url string) notify.Notifier {
-		n, err := New(Config{APIKey: testKey, URL: url}, nil)
+		n, err := New(&Config{APIKey: testKey, URL: url}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,8 +284,8 @@ func TestFakeIntakeAndAgent(t *testing.T) {
 	defer srv.Close()
 	ag := newAgent(t)
 	t.Setenv("DW_DD_API_KEY", testKey)
-	n, err := New(Config{APIKey: "env:DW_DD_API_KEY", URL: srv.URL + "/api/v1/events",
-		Tags: []string{"env:prod", "Team:ML Platform"}, StatsdAddr: ag.conn.LocalAddr().String()}, srv.Client())
+	n, err := New(&Config{APIKey: "env:DW_DD_API_KEY", URL: srv.URL + "/api/v1/events",
+		Tags: []string{"env:prod", "Team:ML Platform"}, StatsdAddr: ag.conn.LocalAddr().String()}, nil, notify.WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := New(Config{APIKey: testKey, URL: srv.URL + "/api/v1/events"}, nil)
+			n, err := New(&Config{APIKey: testKey, URL: srv.URL + "/api/v1/events"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -397,7 +397,7 @@ func TestKeyNeverInErrors(t *testing.T) {
 		fmt.Fprintf(w, `{"errors":["API key %s is not valid for this site"]}`, r.Header.Get("DD-API-KEY"))
 	}))
 	defer srv.Close()
-	n, err := New(Config{APIKey: testKey, URL: srv.URL + "/api/v1/events"}, nil)
+	n, err := New(&Config{APIKey: testKey, URL: srv.URL + "/api/v1/events"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestStatsdFailureIsNotDeliveryFailure(t *testing.T) {
 	}
 	addr := c.LocalAddr().String()
 	c.Close()
-	n, err := New(Config{APIKey: testKey, URL: srv.URL + "/api/v1/events", StatsdAddr: addr}, nil)
+	n, err := New(&Config{APIKey: testKey, URL: srv.URL + "/api/v1/events", StatsdAddr: addr}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,7 +607,7 @@ func TestNewErrorsHideKey(t *testing.T) {
 		{APIKey: testKey, URL: "ftp://example.com/x"},
 		{APIKey: testKey, StatsdAddr: "no-such-host.invalid:8125"},
 	} {
-		n, err := New(cfg, nil)
+		n, err := New(&cfg, nil)
 		if err == nil {
 			n.Close()
 			t.Fatalf("New(%v) succeeded", cfg)

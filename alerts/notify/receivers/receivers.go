@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"log/slog"
 	"regexp"
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
@@ -121,14 +121,10 @@ func Fallbacks(cfgs []Config) map[string]string {
 	return out
 }
 
-// Build returns a notifier per receiver, by name. client carries the
-// requests of the HTTP integrations (nil: a default client). Notifiers
-// that hold connections (Datadog's DogStatsD client) are io.Closers: see
-// Close.
-func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, error) {
-	if client == nil {
-		client = &http.Client{}
-	}
+// Build returns a notifier per receiver, by name, each made with l and
+// opts. Notifiers that hold connections (Datadog's DogStatsD client) are
+// io.Closers: see Close.
+func Build(cfgs []Config, l *slog.Logger, opts ...notify.Option) (map[string]notify.Notifier, error) {
 	out := make(map[string]notify.Notifier, len(cfgs))
 	for i := range cfgs {
 		c := &cfgs[i]
@@ -144,13 +140,13 @@ func Build(cfgs []Config, client *http.Client) (map[string]notify.Notifier, erro
 		)
 		switch {
 		case c.Webhook != nil:
-			n, err = webhook.New(*c.Webhook, client)
+			n, err = webhook.New(c.Webhook, l, opts...)
 		case c.Slack != nil:
-			n, err = slack.New(*c.Slack, client)
+			n, err = slack.New(c.Slack, l, opts...)
 		case c.Datadog != nil:
-			n, err = datadog.New(*c.Datadog, client)
+			n, err = datadog.New(c.Datadog, l, opts...)
 		case c.Console != nil:
-			n, err = console.New(*c.Console, nil)
+			n, err = console.New(c.Console, l, opts...)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("receiver %q: %w", c.Name, err)

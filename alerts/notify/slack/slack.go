@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,8 +91,9 @@ type Notifier struct {
 }
 
 // New validates cfg, resolves its URL and returns a Notifier that sends
-// through client (http.DefaultClient when nil).
-func New(cfg Config, client *http.Client) (*Notifier, error) {
+// through the options' HTTP client. Slack's notifier logs nothing of its
+// own (the deliverer logs each attempt), so l may be nil.
+func New(cfg *Config, l *slog.Logger, opts ...notify.Option) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
@@ -102,10 +104,7 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if err := notify.CheckURL(u.Reveal()); err != nil {
 		return nil, fmt.Errorf("slack: url %w", err)
 	}
-	if client == nil {
-		client = http.DefaultClient
-	}
-	return &Notifier{url: u, client: client, cfg: cfg.withDefaults(), pacer: pacerFor(u.Reveal())}, nil
+	return &Notifier{url: u, client: notify.NewOptions(opts...).Client, cfg: cfg.withDefaults(), pacer: pacerFor(u.Reveal())}, nil
 }
 
 // Notify implements the notify.Notifier interface. It waits for its turn

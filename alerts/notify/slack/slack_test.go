@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, func(t *testing.T, url string) notify.Notifier {
-		n, err := New(Config{URL: notify.Secret(url), MinInterval: time.Millisecond}, nil)
+		n, err := New(&Config{URL: notify.Secret(url), MinInterval: time.Millisecond}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func newFake(t *testing.T) (*fakeSlack, string) {
 
 func newNotifier(t *testing.T, cfg Config) *Notifier {
 	t.Helper()
-	n, err := New(cfg, nil)
+	n, err := New(&cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestConfigValidate(t *testing.T) {
 func TestNewErrorsHideURL(t *testing.T) {
 	t.Setenv("DW_BAD_SLACK_URL", "ftp://example.com/SECRET")
 	for _, ref := range []string{"env:DW_BAD_SLACK_URL", "env:DW_UNSET_SLACK_URL", "ftp://example.com/SECRET"} {
-		_, err := New(Config{URL: notify.Secret(ref)}, nil)
+		_, err := New(&Config{URL: notify.Secret(ref)}, nil)
 		if err == nil {
 			t.Fatalf("New(%q) succeeded", ref)
 		}

@@ -18,6 +18,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"time"
@@ -67,8 +68,9 @@ type Notifier struct {
 }
 
 // New validates cfg, resolves its URL and returns a Notifier that sends
-// through client (http.DefaultClient when nil).
-func New(cfg Config, client *http.Client) (*Notifier, error) {
+// through the options' HTTP client. The webhook logs nothing of its own
+// (the deliverer logs each attempt), so l may be nil.
+func New(cfg *Config, l *slog.Logger, opts ...notify.Option) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
@@ -79,14 +81,11 @@ func New(cfg Config, client *http.Client) (*Notifier, error) {
 	if err := notify.CheckURL(u.Reveal()); err != nil {
 		return nil, fmt.Errorf("webhook: url %w", err)
 	}
-	if client == nil {
-		client = http.DefaultClient
-	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	return &Notifier{url: u, client: client, maxAlerts: cfg.MaxAlerts, timeout: timeout}, nil
+	return &Notifier{url: u, client: notify.NewOptions(opts...).Client, maxAlerts: cfg.MaxAlerts, timeout: timeout}, nil
 }
 
 // Notify implements the notify.Notifier interface. It tries once.

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, func(t *testing.T, url string) notify.Notifier {
-		n, err := New(Config{URL: notify.Secret(url)}, nil)
+		n, err := New(&Config{URL: notify.Secret(url)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestFakeAlertmanagerReceiver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := New(Config{URL: "env:DW_WEBHOOK_URL", MaxAlerts: tt.maxAlerts}, srv.Client())
+			n, err := New(&Config{URL: "env:DW_WEBHOOK_URL", MaxAlerts: tt.maxAlerts}, nil, notify.WithHTTPClient(srv.Client()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +251,7 @@ func TestConfigValidate(t *testing.T) {
 func TestNewErrorsHideURL(t *testing.T) {
 	t.Setenv("DW_BAD_URL", "ftp://example.com/SECRET")
 	for _, ref := range []string{"env:DW_BAD_URL", "env:DW_UNSET_URL", "ftp://example.com/SECRET"} {
-		_, err := New(Config{URL: notify.Secret(ref)}, nil)
+		_, err := New(&Config{URL: notify.Secret(ref)}, nil)
 		if err == nil {
 			t.Fatalf("New(%q) succeeded", ref)
 		}
@@ -272,7 +272,7 @@ func TestTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(done)
-	n, err := New(Config{URL: notify.Secret(srv.URL), Timeout: 50 * time.Millisecond}, nil)
+	n, err := New(&Config{URL: notify.Secret(srv.URL), Timeout: 50 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
