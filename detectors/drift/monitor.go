@@ -53,9 +53,11 @@ type Monitor struct {
 
 	// While ReferenceFirst records are collected, ref is nil and building
 	// holds the columns.
-	ref      []Column
-	building []refColumn
-	refRows  int
+	ref            []Column
+	building       []refColumn
+	refRows        int
+	refFrom, refTo time.Time // of the records collected as the reference
+	refWindow      string    // the reference_window evidence
 
 	featCol, predCol     map[string]int // name → column
 	featCache, predCache []nameCol      // column by position in the record
@@ -155,6 +157,19 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 // name maps are already set.
 func (m *Monitor) setReference(ref []Column) {
 	m.ref = ref
+	switch rows := 0; {
+	case m.cfg.Reference != nil:
+		if len(ref) > 0 {
+			rows = max(len(ref[0].Num), len(ref[0].Str))
+		}
+		m.refWindow = fmt.Sprintf("%d rows", rows)
+		if m.cfg.ReferenceName != "" {
+			m.refWindow = fmt.Sprintf("%s (%d rows)", m.cfg.ReferenceName, rows)
+		}
+	default:
+		m.refWindow = fmt.Sprintf("first %d records, %s to %s", m.refRows,
+			m.refFrom.UTC().Format(time.RFC3339), m.refTo.UTC().Format(time.RFC3339))
+	}
 	m.building = nil
 	m.categorical = make([]bool, len(ref))
 	m.pos = make([]int, len(ref))
@@ -195,6 +210,10 @@ func (m *Monitor) Observe(r obs.Record) {
 	m.stats.observed.Add(1)
 	now := m.clock(r.Time)
 	if m.ref == nil {
+		if m.refRows == 0 {
+			m.refFrom = now
+		}
+		m.refTo = now
 		m.addReference(&r)
 		return
 	}
@@ -452,12 +471,14 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 			ev = append(ev, obs.Field{Key: "p_value", Value: formatFloat(*f.PValue)})
 		}
 		ev = append(ev,
+			obs.Field{Key: "statistic", Value: formatFloat(f.Statistic)},
 			obs.Field{Key: "threshold", Value: formatFloat(f.Threshold)},
 			obs.Field{Key: "effect_size", Value: formatFloat(f.EffectSize)},
 			obs.Field{Key: "effect_measure", Value: f.EffectMeasure},
 			obs.Field{Key: "reference_count", Value: strconv.Itoa(f.ReferenceCount)},
 			obs.Field{Key: "current_count", Value: strconv.Itoa(f.CurrentCount)},
 			obs.Field{Key: "current_missing", Value: strconv.Itoa(f.CurrentMissing)},
+			obs.Field{Key: "reference_window", Value: m.refWindow},
 		)
 		if f.Note != "" {
 			ev = append(ev, obs.Field{Key: "note", Value: f.Note})
@@ -481,8 +502,17 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 		{Key: "features", Value: strconv.Itoa(len(rep.Features))},
 		{Key: "drift_share", Value: formatFloat(rep.DriftShare)},
 	}
-	if top := topFeatures(rep, 3); top != "" {
-		ev = append(ev, obs.Field{Key: "top_features", Value: top})
+	if top := rep.TopDrifted(3); len(top) > 0 {
+		ev = append(ev, obs.Field{Key: "top_features", Value: topFeatures(top)})
+		f := top[0]
+		ev = append(ev,
+			obs.Field{Key: "top_feature", Value: f.Name},
+			obs.Field{Key: "test", Value: f.Test},
+			obs.Field{Key: "statistic", Value: formatFloat(f.Statistic)})
+		if f.PValue != nil {
+			ev = append(ev, obs.Field{Key: "p_value", Value: formatFloat(*f.PValue)})
+		}
+		ev = append(ev, obs.Field{Key: "effect_size", Value: formatFloat(f.EffectSize)})
 	}
 	if mv := rep.Multivariate; mv != nil {
 		ev = append(ev, obs.Field{Key: "mmd_p_value", Value: formatFloat(mv.PValue)})
@@ -490,6 +520,7 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 	ev = append(ev,
 		obs.Field{Key: "reference_rows", Value: strconv.Itoa(rep.ReferenceRows)},
 		obs.Field{Key: "current_rows", Value: strconv.Itoa(rep.CurrentRows)},
+		obs.Field{Key: "reference_window", Value: m.refWindow},
 	)
 	if len(rep.Warnings) > 0 {
 		ev = append(ev, obs.Field{Key: "warnings", Value: strconv.Itoa(len(rep.Warnings))})
@@ -507,11 +538,11 @@ func (m *Monitor) appendResults(dst []obs.Result, rep *Report, now time.Time) []
 	return append(dst, res)
 }
 
-// topFeatures names the n drifted features of largest effect size, with
-// it: "mean radius (0.41), worst area (0.38)".
-func topFeatures(rep *Report, n int) string {
+// topFeatures names the features with their effect size:
+// "mean radius (0.41), worst area (0.38)".
+func topFeatures(top []*Feature) string {
 	var b strings.Builder
-	for i, f := range rep.TopDrifted(n) {
+	for i, f := range top {
 		if i > 0 {
 			b.WriteString(", ")
 		}

@@ -62,6 +62,9 @@ type MonitorConfig struct {
 	// caller); prediction columns are named PredictionPrefix+name. The
 	// Monitor keeps the slice and never modifies it.
 	Reference []Column `yaml:"-"`
+	// ReferenceName says where Reference came from (a file), for the
+	// reference_window evidence of the Results.
+	ReferenceName string `yaml:"-"`
 	// Features and Predictions select the values tested; when neither is
 	// set, both are.
 	Features    bool `yaml:"features,omitempty"`

@@ -160,6 +160,7 @@ func TestMonitorBreastCancer(t *testing.T) {
 			cfg := MonitorConfig{Model: "bc", Version: "1", Window: stream.WindowConfig{Size: len(cur.rows)}, Predictions: c.preds}
 			if c.given {
 				cfg.Reference = ref.columns("diagnosis")
+				cfg.ReferenceName = "reference.csv"
 			} else {
 				cfg.ReferenceFirst = len(ref.rows)
 			}
@@ -204,6 +205,24 @@ func TestMonitorBreastCancer(t *testing.T) {
 				}
 				if !strings.Contains(evidence(ds, "top_features"), "(") {
 					t.Errorf("dataset evidence %v lacks top features", ds.Evidence)
+				}
+				// The dataset alert names its strongest feature's test.
+				for _, k := range []string{"top_feature", "test", "statistic", "effect_size", "reference_rows", "current_rows"} {
+					if evidence(ds, k) == "" {
+						t.Errorf("dataset evidence %v lacks %s", ds.Evidence, k)
+					}
+				}
+				if evidence(f, "statistic") == "" {
+					t.Errorf("feature evidence %v lacks the statistic", f.Evidence)
+				}
+			}
+			wantRef := fmt.Sprintf("reference.csv (%d rows)", len(ref.rows))
+			if !c.given {
+				wantRef = fmt.Sprintf("first %d records, ", len(ref.rows))
+			}
+			for _, r := range res {
+				if got := evidence(&r, "reference_window"); !strings.HasPrefix(got, wantRef) {
+					t.Errorf("%s %s: reference_window %q, want %q…", r.Name, r.Labels["feature"], got, wantRef)
 				}
 			}
 			// No raw value in the evidence: categories and numbers of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -86,6 +87,7 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 				return nil, fmt.Errorf("%s.drift: %w", w.name, err)
 			}
 			tmpl.Reference, tmpl.ReferenceFirst = ref, 0
+			tmpl.ReferenceName = filepath.Base(m.ReferenceFile)
 			w.ref = m.ReferenceFile
 		}
 		w.drift = detectors.NewPerModel(maxModelVersions, func(model, version string) (*drift.Monitor, error) {
