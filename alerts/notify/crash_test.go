@@ -63,7 +63,7 @@ func crashChild(path, hook string) int {
 	if err != nil {
 		return fail(err)
 	}
-	tree, err := route.Compile(route.Config{Receiver: "hook", GroupBy: []string{route.GroupByAll}, GroupWait: time.Millisecond})
+	tree, err := route.Compile(route.Config{Receiver: "hook", GroupBy: []string{route.GroupByAll}, GroupWait: new(time.Millisecond)})
 	if err != nil {
 		return fail(err)
 	}

@@ -29,7 +29,7 @@ func show(ns []Notification) string {
 
 func TestDispatcherTimers(t *testing.T) {
 	root, err := Compile(Config{Receiver: "slack", GroupBy: []string{"alertname"},
-		GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour})
+		GroupWait: new(30 * time.Second), GroupInterval: new(5 * time.Minute), RepeatInterval: new(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestDispatcherRoutesAndGroups(t *testing.T) {
 }
 
 func TestDispatcherMuting(t *testing.T) {
-	root, err := Compile(Config{Receiver: "slack", GroupBy: []string{"model"}, GroupWait: time.Second})
+	root, err := Compile(Config{Receiver: "slack", GroupBy: []string{"model"}, GroupWait: new(time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestDispatcherMuting(t *testing.T) {
 }
 
 func TestDispatcherIgnoresPendingAndStrayResolved(t *testing.T) {
-	root, err := Compile(Config{Receiver: "r", GroupWait: time.Second})
+	root, err := Compile(Config{Receiver: "r", GroupWait: new(time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}

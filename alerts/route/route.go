@@ -44,16 +44,18 @@ const (
 	MaxDepth = 32
 )
 
-// Config is a route as written in the configuration file.
+// Config is a route as written in the configuration file. A timing left
+// out (nil) is inherited from the parent route; group_wait may be 0 (notify
+// at once), the two intervals may not.
 type Config struct {
-	Receiver       string        `yaml:"receiver"`
-	Matchers       []string      `yaml:"matchers"`
-	Continue       bool          `yaml:"continue"`
-	GroupBy        []string      `yaml:"group_by"`
-	GroupWait      time.Duration `yaml:"group_wait"`
-	GroupInterval  time.Duration `yaml:"group_interval"`
-	RepeatInterval time.Duration `yaml:"repeat_interval"`
-	Routes         []Config      `yaml:"routes"`
+	Receiver       string         `yaml:"receiver"`
+	Matchers       []string       `yaml:"matchers"`
+	Continue       bool           `yaml:"continue"`
+	GroupBy        []string       `yaml:"group_by"`
+	GroupWait      *time.Duration `yaml:"group_wait"`
+	GroupInterval  *time.Duration `yaml:"group_interval"`
+	RepeatInterval *time.Duration `yaml:"repeat_interval"`
+	Routes         []Config       `yaml:"routes"`
 }
 
 // Route is a compiled route, with its parent's settings filled in.
@@ -135,19 +137,23 @@ func compile(c Config, parent *Route, id, path string, depth int, errs *[]error)
 		r.GroupBy = slices.Compact(r.GroupBy)
 	}
 	for _, d := range []struct {
-		name string
-		v    time.Duration
-		dst  *time.Duration
+		name     string
+		v        *time.Duration
+		dst      *time.Duration
+		zeroIsOK bool
 	}{
-		{"group_wait", c.GroupWait, &r.GroupWait},
-		{"group_interval", c.GroupInterval, &r.GroupInterval},
-		{"repeat_interval", c.RepeatInterval, &r.RepeatInterval},
+		{"group_wait", c.GroupWait, &r.GroupWait, true},
+		{"group_interval", c.GroupInterval, &r.GroupInterval, false},
+		{"repeat_interval", c.RepeatInterval, &r.RepeatInterval, false},
 	} {
 		switch {
-		case d.v < 0:
-			fail("%s %v is negative", d.name, d.v)
-		case d.v > 0:
-			*d.dst = d.v
+		case d.v == nil:
+		case *d.v < 0:
+			fail("%s %v is negative", d.name, *d.v)
+		case *d.v == 0 && !d.zeroIsOK:
+			fail("%s is 0: want a positive duration, or leave it out to inherit", d.name)
+		default:
+			*d.dst = *d.v
 		}
 	}
 	if depth >= MaxDepth && len(c.Routes) > 0 {

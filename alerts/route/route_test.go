@@ -75,10 +75,10 @@ var tree = Config{
 	Receiver: "default",
 	GroupBy:  []string{"alertname"},
 	Routes: []Config{
-		{Receiver: "pager", Matchers: []string{`severity="critical"`}, GroupWait: 10 * time.Second},
+		{Receiver: "pager", Matchers: []string{`severity="critical"`}, GroupWait: new(10 * time.Second)},
 		{Receiver: "audit", Matchers: []string{`alertname=~"drift.*"`}, Continue: true, GroupBy: []string{GroupByAll}},
 		{Receiver: "ml", Matchers: []string{`alertname=~"drift.*"`}, GroupBy: []string{"model", "alertname"},
-			Routes: []Config{{Matchers: []string{`model="iris"`}, RepeatInterval: time.Hour}}},
+			Routes: []Config{{Matchers: []string{`model="iris"`}, RepeatInterval: new(time.Hour)}}},
 	},
 }
 
@@ -145,8 +145,9 @@ func TestCompileErrors(t *testing.T) {
 		Matchers: []string{"a=b"},
 		Continue: true,
 		Routes: []Config{
-			{Matchers: []string{"model"}, GroupWait: -time.Second},
-			{GroupBy: []string{"...", "model", "bad-name"}, Routes: []Config{{RepeatInterval: -time.Minute}}},
+			{Matchers: []string{"model"}, GroupWait: new(-time.Second)},
+			{GroupBy: []string{"...", "model", "bad-name"}, Routes: []Config{{RepeatInterval: new(-time.Minute)}}},
+			{GroupWait: new(time.Duration(0)), GroupInterval: new(time.Duration(0))},
 		},
 	})
 	want := []string{
@@ -158,6 +159,7 @@ func TestCompileErrors(t *testing.T) {
 		`routes[1]: "bad-name" in group_by is not a label name`,
 		`routes[1]: "..." in group_by already groups by every label; give it alone`,
 		"routes[1].routes[0]: repeat_interval -1m0s is negative",
+		"routes[2]: group_interval is 0: want a positive duration, or leave it out to inherit",
 	}
 	if err == nil {
 		t.Fatal("no error")

@@ -113,7 +113,7 @@
 //	route:                         # where alerts go: route.Config (see its package doc) [none]
 //	  receiver: slack              # required at the root
 //	  group_by: [alertname, model] # ["..."]: every label [inherited; none at the root]
-//	  group_wait: 30s              # [30s]
+//	  group_wait: 30s              # [30s]; 0s notifies at once
 //	  group_interval: 5m           # [5m]
 //	  repeat_interval: 4h          # [4h]
 //	  routes:                      # the first matching child wins unless it says continue

@@ -101,7 +101,7 @@ func runBreaches(b *testing.B, url string, n int, groupWait, spread time.Duratio
 	if err != nil {
 		b.Fatal(err)
 	}
-	tree, err := route.Compile(route.Config{Receiver: "hook", GroupBy: []string{"id"}, GroupWait: groupWait})
+	tree, err := route.Compile(route.Config{Receiver: "hook", GroupBy: []string{"id"}, GroupWait: new(groupWait)})
 	if err != nil {
 		b.Fatal(err)
 	}
