@@ -178,8 +178,11 @@ func NewPayload(m *notify.Message, cfg Config) *Payload {
 		Text: &Text{Type: "plain_text", Text: cut(statusEmoji(status)+" "+title+" ("+counts+")", maxHeaderText), Emoji: true}})
 	var text strings.Builder
 	text.WriteString(escape(title + " (" + counts + ")"))
+	spare := maxBlocks - 3 - len(shown) // header, "and N more", link
 	for _, a := range shown {
-		blocks = append(blocks, section(a))
+		secs := section(a, spare > 0)
+		spare -= len(secs) - 1
+		blocks = append(blocks, secs...)
 		text.WriteString("\n• " + escape(stateWord(a.State)+" "+a.Severity.String()+": "+summary(a)))
 	}
 	if len(hidden) > 0 {
@@ -214,8 +217,11 @@ var labelsShown = []string{"model", "version", "feature"}
 
 // section renders one alert: a line with its state, severity and rule,
 // its summary, a line with the labels that matter and when it fired or
-// resolved, and its evidence as fields.
-func section(a *alert.Alert) Block {
+// resolved, and its evidence as fields, in the detector's order. Slack
+// takes 10 fields per section: with extra, evidence beyond them goes to a
+// second section of fields (20 in all); what is left is counted in the
+// last field.
+func section(a *alert.Alert, extra bool) []Block {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s %s* · *%s* · %s\n%s", stateEmoji(a.State), stateWord(a.State),
 		a.Severity, escape(a.Rule), escape(summary(a)))
@@ -234,18 +240,27 @@ func section(a *alert.Alert) Block {
 	if len(meta) > 0 {
 		b.WriteString("\n" + strings.Join(meta, " · "))
 	}
-	s := Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: cutMrkdwn(b.String(), maxSectionText)}}
-	ev := a.Evidence
-	if len(ev) > maxFields {
-		ev = ev[:maxFields-1]
+	room := maxFields
+	if extra {
+		room = 2 * maxFields
 	}
+	ev := a.Evidence
+	if len(ev) > room {
+		ev = ev[:room-1]
+	}
+	fields := make([]Text, 0, len(ev)+1)
 	for _, f := range ev {
-		s.Fields = append(s.Fields, Text{Type: "mrkdwn", Text: field(f.Key, f.Value)})
+		fields = append(fields, Text{Type: "mrkdwn", Text: field(f.Key, f.Value)})
 	}
 	if len(a.Evidence) > len(ev) {
-		s.Fields = append(s.Fields, Text{Type: "mrkdwn", Text: fmt.Sprintf("*…*\n%d more", len(a.Evidence)-len(ev))})
+		fields = append(fields, Text{Type: "mrkdwn", Text: fmt.Sprintf("*…*\n%d more", len(a.Evidence)-len(ev))})
 	}
-	return s
+	secs := []Block{{Type: "section", Text: &Text{Type: "mrkdwn", Text: cutMrkdwn(b.String(), maxSectionText)}}}
+	secs[0].Fields = fields[:min(len(fields), maxFields)]
+	if len(fields) > maxFields {
+		secs = append(secs, Block{Type: "section", Fields: fields[maxFields:]})
+	}
+	return secs
 }
 
 func field(key, value string) string {

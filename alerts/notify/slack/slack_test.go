@@ -443,8 +443,9 @@ func TestTruncation(t *testing.T) {
 		wantBlocks int
 		wantMore   string
 	}{
-		{name: "default", wantBlocks: 1 + 10 + 1 + 1, wantMore: "and 20 more (14 firing, 6 resolved)"},
-		{name: "all", maxAlerts: MaxAlertsLimit, wantBlocks: 1 + 30 + 1},
+		// Each alert's 14 fields take two sections while blocks are left.
+		{name: "default", wantBlocks: 1 + 10*2 + 1 + 1, wantMore: "and 20 more (14 firing, 6 resolved)"},
+		{name: "all", maxAlerts: MaxAlertsLimit, wantBlocks: 1 + 30 + (maxBlocks - 3 - 30) + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -464,8 +465,20 @@ func TestTruncation(t *testing.T) {
 			if chars(s.Text.Text) != 3000 || !strings.HasSuffix(s.Text.Text, "…") {
 				t.Errorf("section text of %d characters not cut with …", chars(s.Text.Text))
 			}
-			if len(s.Fields) != 10 || s.Fields[9].Text != "*…*\n5 more" {
-				t.Errorf("%d fields, last %q; want 9 and a count of the rest", len(s.Fields), s.Fields[len(s.Fields)-1].Text)
+			if len(s.Fields) != 10 || !strings.HasPrefix(s.Fields[9].Text, "*top feature 9*") {
+				t.Errorf("%d fields, last %q; want the first 10", len(s.Fields), s.Fields[len(s.Fields)-1].Text)
+			}
+			if rest := m.Blocks[2]; rest.Type != "section" || rest.Text != nil || len(rest.Fields) != 4 {
+				t.Errorf("second block %+v, want a section of the 4 other fields", rest)
+			}
+			if tt.wantMore == "" { // blocks ran out: the last alerts have one section each
+				last := m.Blocks[len(m.Blocks)-2]
+				if len(last.Fields) != 10 || last.Fields[9].Text != "*…*\n5 more" {
+					t.Errorf("last alert: %d fields, last %q; want 9 and a count of the rest", len(last.Fields), last.Fields[len(last.Fields)-1].Text)
+				}
+			}
+			if len(m.Blocks) > maxBlocks {
+				t.Errorf("%d blocks: Slack takes %d", len(m.Blocks), maxBlocks)
 			}
 			for _, fl := range s.Fields[:9] {
 				tail := strings.TrimSuffix(fl.Text, "…")
