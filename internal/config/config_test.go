@@ -46,7 +46,7 @@ func TestLoadBadConfigs(t *testing.T) {
 			`:10:23: route.routes[1].routes[0].group_wait: group_wait -1s is negative`,
 			`:14:12: inhibit_rules[0].equal: "not-a-label" in equal is not a label name`,
 			`:17:14: receivers[0].webhook: webhook url scheme is not http or https`,
-			`:18:5: receivers[1]: receiver "pager": give exactly one of webhook, slack, datadog or console, got 2`,
+			`:18:5: receivers[1]: receiver "pager": give exactly one of webhook, slack, datadog, sentry or console, got 2`,
 			`:21:15: receivers[1].fallback: fallback "nowhere" is not one of the receivers section's names`,
 			`:24:15: receivers[2].fallback: fallback "local" is the receiver itself: give another receiver`,
 			`:27:15: receivers[3].fallback: fallback "b" leads back to "a": fallbacks must not form a cycle`,

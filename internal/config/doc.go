@@ -128,6 +128,8 @@
 //	    webhook: {url: "env:HOOK_URL", max_alerts: 20, timeout: 10s}  # Alertmanager v4 JSON
 //	  - name: datadog
 //	    datadog: {api_key: "env:DD_API_KEY", site: datadoghq.com, tags: ["team:ml"], statsd_addr: "127.0.0.1:8125"}
+//	  - name: sentry
+//	    sentry: {dsn: "env:SENTRY_DSN", environment: production, release: "model@42", server_name: rerank-1, timeout: 10s}
 //	  - name: local
 //	    console: {output: stdout}
 //	inhibit_rules:                 # mute targets while a source fires [none]

@@ -40,6 +40,8 @@ func TestDriftEvidenceDelivered(t *testing.T) {
 		case "datadog":
 			w.WriteHeader(http.StatusAccepted)
 			io.WriteString(w, `{"status":"ok"}`)
+		case "sentry":
+			io.WriteString(w, `{"id":"0123456789abcdef0123456789abcdef"}`)
 		}
 	}))
 	defer peer.Close()
@@ -67,16 +69,19 @@ receivers:
     slack: {url: "%[3]s/slack/T0/B0/x", min_interval: 1ms}
   - name: datadog
     datadog: {api_key: "env:DW_TEST_DD_KEY", url: "%[3]s/datadog/api/v1/events"}
+  - name: sentry
+    sentry: {dsn: "%[4]s"}
 route:
   receiver: slack
   group_wait: 0s
   routes:
     - {receiver: slack, continue: true}
     - {receiver: datadog, continue: true}
-`, up.URL, ref, peer.URL))
+    - {receiver: sentry, continue: true}
+`, up.URL, ref, peer.URL, strings.Replace(peer.URL, "http://", "http://0123456789abcdef0123456789abcdef@", 1)+"/sentry/1"))
 	replay(t, sc.proxy, readRows(t, "current-shift.csv")[:100], 10)
 
-	receivers := []string{"slack", "datadog"}
+	receivers := []string{"slack", "datadog", "sentry"}
 	deadline := time.Now().Add(waitFor)
 	for {
 		mu.Lock()

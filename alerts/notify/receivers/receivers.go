@@ -9,10 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
 	"github.com/driftwatch/driftwatch/alerts/notify/datadog"
+	"github.com/driftwatch/driftwatch/alerts/notify/sentry"
 	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
 )
@@ -27,6 +29,8 @@ import (
 //	    webhook: {url: env:AUDIT_WEBHOOK_URL}
 //	  - name: datadog
 //	    datadog: {api_key: env:DD_API_KEY, site: datadoghq.eu, statsd_addr: 127.0.0.1:8125}
+//	  - name: sentry
+//	    sentry: {dsn: env:SENTRY_DSN, environment: production}
 //	  - name: local
 //	    console: {}
 //
@@ -40,7 +44,43 @@ type Config struct {
 	Webhook *webhook.Config `yaml:"webhook"`
 	Slack   *slack.Config   `yaml:"slack"`
 	Datadog *datadog.Config `yaml:"datadog"`
+	Sentry  *sentry.Config  `yaml:"sentry"`
 	Console *console.Config `yaml:"console"`
+}
+
+// integration is one kind of receiver: its key in the configuration, and
+// how to validate and build the Config's part of that kind.
+type integration struct {
+	key      string
+	set      func(*Config) bool
+	validate func(*Config) error
+	build    func(*Config, *slog.Logger, []notify.Option) (notify.Notifier, error)
+}
+
+// kind makes the integration whose part of a Config get returns.
+func kind[P interface {
+	comparable
+	Validate() error
+}, N notify.Notifier](key string, get func(*Config) P, build func(P, *slog.Logger, ...notify.Option) (N, error)) integration {
+	var none P
+	return integration{
+		key:      key,
+		set:      func(c *Config) bool { return get(c) != none },
+		validate: func(c *Config) error { return get(c).Validate() },
+		build: func(c *Config, l *slog.Logger, opts []notify.Option) (notify.Notifier, error) {
+			return build(get(c), l, opts...)
+		},
+	}
+}
+
+// integrations are every kind of receiver, in the order error messages
+// list them; Validate and Build both read this list.
+var integrations = []integration{
+	kind("webhook", func(c *Config) *webhook.Config { return c.Webhook }, webhook.New),
+	kind("slack", func(c *Config) *slack.Config { return c.Slack }, slack.New),
+	kind("datadog", func(c *Config) *datadog.Config { return c.Datadog }, datadog.New),
+	kind("sentry", func(c *Config) *sentry.Config { return c.Sentry }, sentry.New),
+	kind("console", func(c *Config) *console.Config { return c.Console }, console.New),
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -51,36 +91,24 @@ func (c *Config) Validate() error {
 	if !validName.MatchString(c.Name) {
 		errs = append(errs, fmt.Errorf("name %q: want letters, digits, '_', '.' or '-'", c.Name))
 	}
+	var keys []string
 	n := 0
-	if c.Webhook != nil {
-		n++
-		for _, e := range unjoin(c.Webhook.Validate()) {
-			errs = append(errs, fmt.Errorf("webhook %w", e))
+	for _, in := range integrations {
+		keys = append(keys, in.key)
+		if !in.set(c) {
+			continue
 		}
-	}
-	if c.Slack != nil {
 		n++
-		for _, e := range unjoin(c.Slack.Validate()) {
-			errs = append(errs, fmt.Errorf("slack %w", e))
-		}
-	}
-	if c.Datadog != nil {
-		n++
-		for _, e := range unjoin(c.Datadog.Validate()) {
-			errs = append(errs, fmt.Errorf("datadog %w", e))
-		}
-	}
-	if c.Console != nil {
-		n++
-		for _, e := range unjoin(c.Console.Validate()) {
-			errs = append(errs, fmt.Errorf("console %w", e))
+		for _, e := range unjoin(in.validate(c)) {
+			errs = append(errs, fmt.Errorf("%s %w", in.key, e))
 		}
 	}
 	if c.Fallback == c.Name && c.Name != "" {
 		errs = append(errs, fmt.Errorf("fallback %q is the receiver itself: give another receiver", c.Fallback))
 	}
 	if n != 1 {
-		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of webhook, slack, datadog or console, got %d", c.Name, n))
+		errs = append(errs, fmt.Errorf("receiver %q: give exactly one of %s or %s, got %d", c.Name,
+			strings.Join(keys[:len(keys)-1], ", "), keys[len(keys)-1], n))
 	}
 	return errors.Join(errs...)
 }
@@ -138,15 +166,10 @@ func Build(cfgs []Config, l *slog.Logger, opts ...notify.Option) (map[string]not
 			n   notify.Notifier
 			err error
 		)
-		switch {
-		case c.Webhook != nil:
-			n, err = webhook.New(c.Webhook, l, opts...)
-		case c.Slack != nil:
-			n, err = slack.New(c.Slack, l, opts...)
-		case c.Datadog != nil:
-			n, err = datadog.New(c.Datadog, l, opts...)
-		case c.Console != nil:
-			n, err = console.New(c.Console, l, opts...)
+		for _, in := range integrations {
+			if in.set(c) {
+				n, err = in.build(c, l, opts)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("receiver %q: %w", c.Name, err)
