@@ -33,9 +33,13 @@ type Message struct {
 	// StatusOf computes it.
 	Status string
 	Alerts []*alert.Alert
-	// DedupKey identifies this notification across retries and restarts.
-	// The outbox sets it; receivers that support idempotency use it (an
-	// Idempotency-Key header, PagerDuty's dedup_key, …).
+	// DedupKey identifies this notification's content (its group, and the
+	// alerts in it with their states) across retries and restarts. The
+	// outbox sets it; receivers that support idempotency use it (the
+	// webhook's Idempotency-Key header, Sentry's event ID). It is not a
+	// group's identity: PagerDuty's dedup_key and Datadog's aggregation
+	// key come from GroupKey, so that a resolve closes what the trigger
+	// opened.
 	DedupKey    string
 	ExternalURL string // link back to driftwatch, without a trailing slash
 }

@@ -4,8 +4,8 @@
 // (Ack) or is given up after Options.MaxAttempts (Fail); a crash or a
 // restart loses nothing that Enqueue returned. A notification may be sent
 // twice (a crash between a successful send and its Ack): the dedup key
-// identifies the duplicates, and receivers that support one (PagerDuty,
-// Datadog aggregation keys, Sentry fingerprints) can use it.
+// identifies the duplicates, and receivers that take an idempotency key
+// (the webhook's Idempotency-Key, Sentry's event ID) drop them.
 //
 // Like Alertmanager's notification log, the outbox remembers the last
 // notification it delivered for each alert group and receiver: an Item

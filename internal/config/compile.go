@@ -12,6 +12,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/detectors/performance"
+	"github.com/driftwatch/driftwatch/synthetics"
 )
 
 // Runtime is a configuration compiled into the objects the sidecar runs
@@ -33,6 +34,10 @@ type Runtime struct {
 	Route     *route.Route
 	Inhibitor *route.Inhibitor
 	Receivers []receivers.Config
+	// Synthetics are the checks, with their files (request.body_file,
+	// golden.file, tls.ca_file) relative to SyntheticsDir.
+	Synthetics    []synthetics.Check
+	SyntheticsDir string
 }
 
 // Model is one compiled model entry.
@@ -98,6 +103,10 @@ func (c *Config) Compile() (*Runtime, error) {
 		Feedback:    c.Feedback,
 		Rules:       c.Rules,
 		Receivers:   c.Receivers,
+		Synthetics:  c.Synthetics,
+	}
+	if c.file != "" {
+		rt.SyntheticsDir = filepath.Dir(c.file)
 	}
 	if f := c.StateFile; f != "" {
 		if !filepath.IsAbs(f) && c.file != "" {

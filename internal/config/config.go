@@ -13,6 +13,7 @@ import (
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/detectors/stream"
+	"github.com/driftwatch/driftwatch/synthetics"
 )
 
 // Defaults filled in at load for what the file leaves out.
@@ -53,6 +54,9 @@ type Config struct {
 	InhibitRules []route.InhibitConfig `yaml:"inhibit_rules"`
 	// Receivers are where routes send notifications.
 	Receivers []receivers.Config `yaml:"receivers"`
+	// Synthetics are end-to-end checks the sidecar runs on a schedule
+	// (and driftwatch synth run runs once); none by default.
+	Synthetics []synthetics.Check `yaml:"synthetics"`
 
 	file string // the file it was read from, for relative paths
 }

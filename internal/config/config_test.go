@@ -46,7 +46,7 @@ func TestLoadBadConfigs(t *testing.T) {
 			`:10:23: route.routes[1].routes[0].group_wait: group_wait -1s is negative`,
 			`:14:12: inhibit_rules[0].equal: "not-a-label" in equal is not a label name`,
 			`:17:14: receivers[0].webhook: webhook url scheme is not http or https`,
-			`:18:5: receivers[1]: receiver "pager": give exactly one of webhook, slack, datadog, sentry or console, got 2`,
+			`:18:5: receivers[1]: receiver "pager": give exactly one of webhook, slack, datadog, sentry, pagerduty or console, got 2`,
 			`:21:15: receivers[1].fallback: fallback "nowhere" is not one of the receivers section's names`,
 			`:24:15: receivers[2].fallback: fallback "local" is the receiver itself: give another receiver`,
 			`:27:15: receivers[3].fallback: fallback "b" leads back to "a": fallbacks must not form a cycle`,
@@ -56,6 +56,14 @@ func TestLoadBadConfigs(t *testing.T) {
 			`:5:9: rules[0].op: unknown op "=>" (want >, >=, <, <=, ==, !=)`,
 			`:7:11: rules[1].name: rule "drift" is also rules[0] (line 3): names must be unique`,
 			`:11:10: rules[1].for: for -5m0s is negative`,
+		}},
+		{"synthetics.yaml", []string{
+			`:3:14: synthetics[0].retries: retries 20: want 0 to 10`,
+			`:4:20: synthetics[0].request.url: request.url "ftp://model": want an http:// or https:// URL`,
+			`:6:15: synthetics[0].expect.status: expect.status 42 is not an HTTP status`,
+			`:7:11: synthetics[1].name: check "predict" is also synthetics[0]: names must be unique`,
+			`:9:44: synthetics[1].golden.protocol: golden.protocol "grpc": want oip-v2 or tf-serving`,
+			`:10:5: synthetics[2]: give expect (assertions) or golden (a golden set)`,
 		}},
 		{"several.yaml", []string{
 			`:1:9: listen: "localhost" is not host:port`,

@@ -130,8 +130,20 @@
 //	    datadog: {api_key: "env:DD_API_KEY", site: datadoghq.com, tags: ["team:ml"], statsd_addr: "127.0.0.1:8125"}
 //	  - name: sentry
 //	    sentry: {dsn: "env:SENTRY_DSN", environment: production, release: "model@42", server_name: rerank-1, timeout: 10s}
+//	  - name: oncall
+//	    pagerduty: {routing_key: "env:PD_KEY", source: rerank.prod, component: ranking, group: ml, class: drift, default_severity: error}
 //	  - name: local
 //	    console: {output: stdout}
+//	synthetics:                    # end-to-end checks: synthetics.Check (see its doc) [none]
+//	  - name: predict-ok           # without upstream, a file of synthetics serves synth run only
+//	    interval: 30s              # [1m], shifted by up to jitter [interval/10]
+//	    retries: 2                 # [0], retry_interval apart [1s]
+//	    min_failure_duration: 2m   # [0]
+//	    request: {url: "http://127.0.0.1:8081/v2/models/m/infer", body_file: req.json, timeout: 5s}
+//	    expect: {status: [200], max_latency: 300ms, json: [{path: "$.outputs[0].data[0]", min: 0, max: 1}]}
+//	  - name: golden
+//	    request: {url: "http://127.0.0.1:8081/v2/models/m/infer"}
+//	    golden: {file: golden.jsonl, protocol: oip-v2, tolerance: 0.05, min_agreement: 1}
 //	inhibit_rules:                 # mute targets while a source fires [none]
 //	  - source_matchers: [alertname=model_drift]
 //	    target_matchers: [alertname=feature_drift]

@@ -31,8 +31,9 @@ func (p *parser) validate(cfg *Config) {
 
 	switch {
 	case p.dirty["upstream"]:
-	case cfg.Upstream == "":
+	case cfg.Upstream == "" && len(cfg.Synthetics) == 0:
 		p.errorAt("upstream", "required: the URL of the model server, e.g. http://127.0.0.1:8081")
+	case cfg.Upstream == "": // synthetics only, for driftwatch synth run
 	default:
 		pc := proxy.Config{Upstream: cfg.Upstream}
 		p.component("upstream", pc.Validate())
@@ -70,6 +71,17 @@ func (p *parser) validate(cfg *Config) {
 			p.errorAt(path+".name", "receiver %q is also receivers[%d]: names must be unique", r.Name, j)
 		} else {
 			known[r.Name] = i
+		}
+	}
+	checks := map[string]int{}
+	for i := range cfg.Synthetics {
+		path := fmt.Sprintf("synthetics[%d]", i)
+		c := &cfg.Synthetics[i]
+		p.component(path, c.Validate())
+		if j, ok := checks[c.Name]; ok && c.Name != "" && !p.dirty[path+".name"] {
+			p.errorAt(path+".name", "check %q is also synthetics[%d]: names must be unique", c.Name, j)
+		} else if !ok {
+			checks[c.Name] = i
 		}
 	}
 	for i, r := range cfg.Receivers {
@@ -210,7 +222,16 @@ func (p *parser) component(path string, err error) {
 	}
 	for _, e := range splitErrors(err) {
 		msg := e.Error()
-		p.errorAt(p.fieldNamed(path, msg), "%s", msg)
+		at := p.fieldNamed(path, msg)
+		// A message that starts with a dotted field ("request.url …",
+		// "expect.headers[0].matches: …") points at that field when the
+		// file has it.
+		if f, _, ok := strings.Cut(msg, " "); ok && strings.Contains(f, ".") {
+			if n := p.nodes[join(path, strings.TrimSuffix(f, ":"))]; n != nil {
+				at = join(path, strings.TrimSuffix(f, ":"))
+			}
+		}
+		p.errorAt(at, "%s", msg)
 	}
 }
 

@@ -42,6 +42,9 @@ func TestDriftEvidenceDelivered(t *testing.T) {
 			io.WriteString(w, `{"status":"ok"}`)
 		case "sentry":
 			io.WriteString(w, `{"id":"0123456789abcdef0123456789abcdef"}`)
+		case "pagerduty":
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"status":"success","message":"Event processed","dedup_key":"x"}`)
 		}
 	}))
 	defer peer.Close()
@@ -71,6 +74,8 @@ receivers:
     datadog: {api_key: "env:DW_TEST_DD_KEY", url: "%[3]s/datadog/api/v1/events"}
   - name: sentry
     sentry: {dsn: "%[4]s"}
+  - name: pagerduty
+    pagerduty: {routing_key: "R0123456789abcdef0123456789abcde", url: "%[3]s/pagerduty/v2/enqueue"}
 route:
   receiver: slack
   group_wait: 0s
@@ -78,10 +83,11 @@ route:
     - {receiver: slack, continue: true}
     - {receiver: datadog, continue: true}
     - {receiver: sentry, continue: true}
+    - {receiver: pagerduty, continue: true}
 `, up.URL, ref, peer.URL, strings.Replace(peer.URL, "http://", "http://0123456789abcdef0123456789abcdef@", 1)+"/sentry/1"))
 	replay(t, sc.proxy, readRows(t, "current-shift.csv")[:100], 10)
 
-	receivers := []string{"slack", "datadog", "sentry"}
+	receivers := []string{"slack", "datadog", "sentry", "pagerduty"}
 	deadline := time.Now().Add(waitFor)
 	for {
 		mu.Lock()

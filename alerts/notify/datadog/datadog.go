@@ -494,3 +494,7 @@ func Tag(t string) string {
 	}
 	return strings.TrimRight(b.String(), "_")
 }
+
+// String names the notifier without its secrets, so that printing one
+// with %v never shows them.
+func (n *Notifier) String() string { return "datadog notifier" }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -190,6 +191,7 @@ func (k *kit) notify(t *testing.T, ctx context.Context, u string) error {
 	} else {
 		n = k.newNotifier(t, u)
 	}
+	AssertNoSecret(t, "the notifier printed with %v and %+v", fmt.Sprintf("%v %+v", n, n))
 	err := n.Notify(ctx, k.opts.Message())
 	if err != nil {
 		AssertNoSecret(t, "error", err.Error())

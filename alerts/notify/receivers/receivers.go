@@ -14,6 +14,7 @@ import (
 	"github.com/driftwatch/driftwatch/alerts/notify"
 	"github.com/driftwatch/driftwatch/alerts/notify/console"
 	"github.com/driftwatch/driftwatch/alerts/notify/datadog"
+	"github.com/driftwatch/driftwatch/alerts/notify/pagerduty"
 	"github.com/driftwatch/driftwatch/alerts/notify/sentry"
 	"github.com/driftwatch/driftwatch/alerts/notify/slack"
 	"github.com/driftwatch/driftwatch/alerts/notify/webhook"
@@ -31,6 +32,8 @@ import (
 //	    datadog: {api_key: env:DD_API_KEY, site: datadoghq.eu, statsd_addr: 127.0.0.1:8125}
 //	  - name: sentry
 //	    sentry: {dsn: env:SENTRY_DSN, environment: production}
+//	  - name: oncall
+//	    pagerduty: {routing_key: env:PAGERDUTY_ROUTING_KEY}
 //	  - name: local
 //	    console: {}
 //
@@ -41,11 +44,12 @@ type Config struct {
 	Name     string `yaml:"name"`
 	Fallback string `yaml:"fallback"`
 
-	Webhook *webhook.Config `yaml:"webhook"`
-	Slack   *slack.Config   `yaml:"slack"`
-	Datadog *datadog.Config `yaml:"datadog"`
-	Sentry  *sentry.Config  `yaml:"sentry"`
-	Console *console.Config `yaml:"console"`
+	Webhook   *webhook.Config   `yaml:"webhook"`
+	Slack     *slack.Config     `yaml:"slack"`
+	Datadog   *datadog.Config   `yaml:"datadog"`
+	Sentry    *sentry.Config    `yaml:"sentry"`
+	PagerDuty *pagerduty.Config `yaml:"pagerduty"`
+	Console   *console.Config   `yaml:"console"`
 }
 
 // integration is one kind of receiver: its key in the configuration, and
@@ -80,6 +84,7 @@ var integrations = []integration{
 	kind("slack", func(c *Config) *slack.Config { return c.Slack }, slack.New),
 	kind("datadog", func(c *Config) *datadog.Config { return c.Datadog }, datadog.New),
 	kind("sentry", func(c *Config) *sentry.Config { return c.Sentry }, sentry.New),
+	kind("pagerduty", func(c *Config) *pagerduty.Config { return c.PagerDuty }, pagerduty.New),
 	kind("console", func(c *Config) *console.Config { return c.Console }, console.New),
 }
 

@@ -41,7 +41,7 @@ func TestBuild(t *testing.T) {
 		cfgs []Config
 		want string
 	}{
-		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook, slack, datadog, sentry or console, got 0`},
+		{[]Config{{Name: "x"}}, `receiver "x": give exactly one of webhook, slack, datadog, sentry, pagerduty or console, got 0`},
 		{[]Config{{Name: "x", Console: &console.Config{}, Webhook: &webhook.Config{URL: "http://h"}}}, "got 2"},
 		{[]Config{{Name: "bad name", Console: &console.Config{}}}, `name "bad name"`},
 		{[]Config{{Name: "a", Console: &console.Config{}}, {Name: "a", Console: &console.Config{}}}, `receivers[1]: name "a" is used twice`},

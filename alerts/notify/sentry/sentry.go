@@ -855,3 +855,7 @@ func sortedKeys[M ~map[string]string](l M) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// String names the notifier without its secrets, so that printing one
+// with %v never shows them.
+func (n *Notifier) String() string { return "sentry notifier" }

@@ -484,3 +484,7 @@ func (p *pacer) wait(ctx context.Context, interval time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// String names the notifier without its secrets, so that printing one
+// with %v never shows them.
+func (n *Notifier) String() string { return "slack notifier" }

@@ -185,3 +185,7 @@ func nonNil[M ~map[string]string](m M) map[string]string {
 	}
 	return m
 }
+
+// String names the notifier without its secrets, so that printing one
+// with %v never shows them.
+func (n *Notifier) String() string { return "webhook notifier" }
