@@ -33,6 +33,7 @@ func init() {
 		{"sidecar", "proxy a model server and watch its predictions for drift", runSidecar},
 		{"detect", "compare a current dataset with a reference and report drift", runDetect},
 		{"check-config", "check a configuration file and print every problem", runCheckConfig},
+		{"synth", "run the synthetic end-to-end checks of a configuration", runSynth},
 		{"silence", "add, list and expire the silences of a running sidecar", runSilence},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", runHelp},

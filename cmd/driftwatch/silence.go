@@ -55,16 +55,16 @@ Run 'driftwatch silence add --help' for the flags of add.
 	return exitUsage
 }
 
-type matcherFlags []string
+type stringsFlag []string
 
-func (m *matcherFlags) String() string     { return strings.Join(*m, ", ") }
-func (m *matcherFlags) Set(s string) error { *m = append(*m, s); return nil }
+func (m *stringsFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *stringsFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func silenceAdd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("silence add", flag.ContinueOnError)
 	var (
 		req     api.SilenceRequest
-		ms      matcherFlags
+		ms      stringsFlag
 		ends    string
 		admin   string
 		timeout time.Duration

@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"internal/store":           {"internal/obs"},
 	"internal/api":             {"internal/obs"},
 	// config composes the Config types of every component (DESIGN.md).
-	"internal/config": {"internal/obs", "collectors/", "detectors/", "detectors", "alerts/"},
+	"internal/config": {"internal/obs", "collectors/", "detectors/", "detectors", "alerts/", "synthetics"},
 	"dashboards/":     {"internal/obs", "internal/api"},
 	"cmd/":            {""}, // everything
 	// sidecar is the wiring that `driftwatch sidecar` and `demo` share:

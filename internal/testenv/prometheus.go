@@ -62,7 +62,7 @@ scrape_configs:
 			t.Fatal(err)
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		p, err := start(t, "prometheus", bin,
+		p, err := start(t, "prometheus", nil, bin,
 			"--config.file="+cfgFile,
 			"--storage.tsdb.path="+filepath.Join(dir, "data"),
 			"--web.listen-address="+addr,

@@ -114,7 +114,10 @@ func lastLine(b []byte) string {
 // It skips t when Debian's python3-flask, python3-sklearn or gunicorn is
 // missing (fails it when RequireEnv is set). The server is stopped by
 // t.Cleanup.
-func ModelServer(t testing.TB) string {
+//
+// env adds environment variables ("NAME=value") to the server's, such as
+// MODEL_SWAP_CLASSES=1 for a broken model.
+func ModelServer(t testing.TB, env ...string) string {
 	t.Helper()
 	if !processSupported {
 		t.Skip("testenv.ModelServer runs on Linux only")
@@ -140,7 +143,7 @@ func ModelServer(t testing.TB) string {
 		// python -m gunicorn is Debian's /usr/bin/gunicorn with the
 		// interpreter pinned. --preload trains the model once, in the
 		// master, before the workers fork.
-		p, err := start(t, "gunicorn", python(), "-m", "gunicorn",
+		p, err := start(t, "gunicorn", env, python(), "-m", "gunicorn",
 			"--chdir", app,
 			"--bind", addr,
 			"--workers", "2",
@@ -225,7 +228,7 @@ type process struct {
 // start runs argv in its own process group, with stdout and stderr kept in a
 // buffer, and registers a cleanup that stops it and logs its output when t
 // failed.
-func start(t testing.TB, name string, argv ...string) (*process, error) {
+func start(t testing.TB, name string, env []string, argv ...string) (*process, error) {
 	t.Helper()
 	p := &process{name: name, out: newTailBuffer(256 << 10), done: make(chan struct{})}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
@@ -236,6 +239,7 @@ func start(t testing.TB, name string, argv ...string) (*process, error) {
 		"PYTHONUNBUFFERED=1",
 		"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1",
 	)
+	p.cmd.Env = append(p.cmd.Env, env...)
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}

@@ -30,7 +30,9 @@ Run it with Debian's packages (python3-flask, python3-sklearn, gunicorn):
 
 or, from this folder, gunicorn --bind 127.0.0.1:8080 --workers 2 app:app.
 The environment variables MODEL_NAME (default breast-cancer) and
-MODEL_VERSION (default 1) name the model.
+MODEL_VERSION (default 1) name the model. MODEL_SWAP_CLASSES=1 serves a
+broken model that swaps the two classes (a bad deploy, for synthetic checks
+to catch).
 """
 
 import gzip
@@ -50,6 +52,7 @@ from werkzeug.exceptions import HTTPException
 
 MODEL_NAME = os.environ.get("MODEL_NAME", "breast-cancer")
 MODEL_VERSION = os.environ.get("MODEL_VERSION", "1")
+SWAP_CLASSES = os.environ.get("MODEL_SWAP_CLASSES") == "1"
 MAX_BODY_BYTES = 16 << 20  # once decompressed
 
 
@@ -156,6 +159,8 @@ def to_matrix(rows, dtype=np.float64):
 
 def predict(x):
     proba = MODEL.predict_proba(x.astype(np.float64, copy=False))
+    if SWAP_CLASSES:
+        proba = proba[:, ::-1]
     return proba, proba.argmax(axis=1)
 
 
