@@ -73,6 +73,23 @@ func TestSynthRunModelServer(t *testing.T) {
 		t.Fatalf("JUnit %+v (%v):\n%s", doc, err, b)
 	}
 
+	// The README's example, pointed at this server.
+	dir := t.TempDir()
+	for _, f := range []string{"synthetics.yaml", "golden.jsonl", "predict-request.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "modelserver", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = []byte(strings.ReplaceAll(string(b), "http://127.0.0.1:8080", good))
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.Reset()
+	if code := run([]string{"synth", "run", "--config", filepath.Join(dir, "synthetics.yaml"), "--once"}, &o, &e); code != exitOK {
+		t.Fatalf("the README's example: exit %d:\n%s%s", code, o.String(), e.String())
+	}
+
 	broken := testenv.ModelServer(t, "MODEL_SWAP_CLASSES=1")
 	o.Reset()
 	e.Reset()

@@ -41,6 +41,7 @@ const (
 	MetricFeatureP        = "driftwatch_feature_drift_p_value"
 	MetricFeatureAdjP     = "driftwatch_feature_drift_adjusted_p_value"
 	MetricFeatureEffect   = "driftwatch_feature_drift_effect_size"
+	MetricSynthDropped    = "driftwatch_probe_results_dropped_total"
 )
 
 func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
@@ -68,7 +69,11 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 		Name: MetricUnmatched,
 		Help: "Tapped exchanges whose path matched no model entry of the config.",
 	})
-	reg.MustRegister(p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched)
+	p.synthDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: MetricSynthDropped,
+		Help: "Results of synthetic checks the rules did not get because the pipeline was busy (their metrics were updated).",
+	})
+	reg.MustRegister(p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
 	p.panics.WithLabelValues("decode")
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
+	"github.com/driftwatch/driftwatch/synthetics"
 )
 
 // DefaultModelName names the model of records whose traffic names none (no
@@ -43,6 +44,10 @@ type pipeline struct {
 	global  *detectors.Runner    // detectors of every model: the feedback tracker
 	sink    func([]obs.Result)
 	version string
+	// synth carries the synthetic checks' results from their goroutines;
+	// a full channel drops (counted).
+	synth        chan obs.Result
+	synthDropped prometheus.Counter
 
 	// Reused by handle and evaluate.
 	in   payload.Input
@@ -75,6 +80,7 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		labels:   newLabelLimiter(maxModelVersions),
 		verdicts: map[detectors.ModelKey]bool{},
 		global:   detectors.NewRunner(opt.Logger),
+		synth:    make(chan obs.Result, 64),
 	}
 	for i, m := range rt.Models {
 		w := &watched{cfg: m, name: fmt.Sprintf("models[%d]", i), runner: detectors.NewRunner(opt.Logger)}
@@ -144,6 +150,11 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 		case now := <-p.alertsDue():
 			p.alerts.flush(now)
 			continue
+		case r := <-p.synth:
+			if p.alerts != nil {
+				p.alerts.evaluate(r.Time, []obs.Result{r})
+			}
+			continue
 		}
 		for n := q.Len(); n > 0; n-- {
 			p.handle(<-q.C())
@@ -154,6 +165,16 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 			return
 		case <-pause.C:
 		}
+	}
+}
+
+// synthetic hands a synthetic check's result to the pipeline goroutine,
+// for the rules. It never blocks: a full channel drops the result.
+func (p *pipeline) synthetic(r synthetics.Result) {
+	select {
+	case p.synth <- r.ObsResult():
+	default:
+		p.synthDropped.Inc()
 	}
 }
 

@@ -44,6 +44,7 @@ import (
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
 	"github.com/driftwatch/driftwatch/internal/store"
+	"github.com/driftwatch/driftwatch/synthetics"
 )
 
 // Timeouts of the listeners and of shutdown.
@@ -90,6 +91,7 @@ type Sidecar struct {
 	queue     *proxy.Queue
 	proxy     *proxy.Proxy
 	pipe      *pipeline
+	synth     *synthetics.Runner // nil without synthetics
 	admin     http.Handler
 	ready     atomic.Bool
 	served    atomic.Bool
@@ -105,6 +107,9 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if rt.Proxy.Upstream == "" {
+		return nil, errors.New("no upstream: give the model server's URL as upstream in the config or with --upstream (a file of synthetics alone serves driftwatch synth run)")
 	}
 	s := &Sidecar{rt: rt, log: opt.Logger, reg: opt.Registry}
 	if err := s.openState(); err != nil {
@@ -123,6 +128,10 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 		}
 	}
 	s.pipe = pipe
+	if err := s.synthetics(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.queue = proxy.NewQueue(rt.QueueSize)
 	s.proxy, err = proxy.New(rt.Proxy, s.queue, proxy.WithRegisterer(s.reg), proxy.WithLogger(s.log))
 	if err != nil {
@@ -194,6 +203,27 @@ func (s *Sidecar) notifications(a *alerting) error {
 	a.outbox = ob
 	a.deliverer = &notify.Deliverer{Outbox: ob, Notifiers: ns, Fallbacks: receivers.Fallbacks(s.rt.Receivers), Log: s.log}
 	s.notifiers = ns
+	return nil
+}
+
+// synthetics sets up the synthetic checks, when the config has some: their
+// results go to the pipeline (for the rules) and to /metrics.
+func (s *Sidecar) synthetics() error {
+	if len(s.rt.Synthetics) == 0 {
+		return nil
+	}
+	var probers []*synthetics.Prober
+	for _, c := range s.rt.Synthetics {
+		p, err := synthetics.NewProber(c, s.rt.SyntheticsDir)
+		if err != nil {
+			return err
+		}
+		probers = append(probers, p)
+	}
+	s.synth = synthetics.NewRunner(probers, s.log, s.pipe.synthetic)
+	if err := s.reg.Register(s.synth); err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
 	return nil
 }
 
@@ -326,6 +356,9 @@ func (s *Sidecar) Serve(ctx context.Context, proxyLn, adminLn net.Listener) erro
 	wg.Go(func() { s.pipe.run(pipeCtx, s.queue) })
 	if a := s.pipe.alerts; a != nil && a.deliverer != nil {
 		wg.Go(func() { a.deliverer.Run(pipeCtx) })
+	}
+	if s.synth != nil {
+		wg.Go(func() { s.synth.Run(pipeCtx) })
 	}
 
 	servers := []*http.Server{

@@ -356,3 +356,55 @@ route:
 		t.Errorf("delivery %+v, want ml-team delivered after 2 attempts, the first a 503", d)
 	}
 }
+
+// TestSynthetics: the sidecar runs its synthetic checks on their
+// schedule, exports their metrics, and a failing one fires an alert that
+// says why.
+func TestSynthetics(t *testing.T) {
+	up := oipUpstream(t)
+	sc := startSidecar(t, fmt.Sprintf(`
+upstream: %s
+listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+rules:
+  - name: synthetic_failed
+    result: probe_success
+    op: "<"
+    critical: 1
+synthetics:
+  - name: predict-ok
+    interval: 200ms
+    jitter: 0s
+    request: {url: "%[1]s/v2/models/m/infer", body: '%[2]s'}
+    expect: {json: [{path: "$.outputs[0].data[0]", equals: 0.5}]}
+  - name: predict-wrong
+    interval: 200ms
+    jitter: 0s
+    request: {url: "%[1]s/v2/models/m/infer", body: '%[2]s'}
+    expect: {json: [{path: "$.outputs[0].data[0]", min: 0.9}]}
+`, up.URL, oneInstance))
+	waitMetric(t, sc, `driftwatch_probe_success{check="predict-ok"}`, 1)
+	waitMetric(t, sc, `driftwatch_probe_success{check="predict-wrong"}`, 0)
+	deadline := time.Now().Add(waitFor)
+	for {
+		var list api.AlertList
+		if err := json.Unmarshal(get(t, sc.admin, "/api/v1/alerts", http.StatusOK), &list); err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Alerts) == 1 && list.Alerts[0].State == "firing" {
+			a := list.Alerts[0]
+			if a.Labels["check"] != "predict-wrong" || a.Severity != "critical" || len(a.Evidence) == 0 ||
+				a.Evidence[0].Value != "$.outputs[0].data[0] is 0.5, want at least 0.9" {
+				t.Errorf("alert %+v", a)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alerts %+v, want predict-wrong firing", list.Alerts)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(string(get(t, sc.admin, "/metrics", http.StatusOK)), `driftwatch_probe_duration_seconds{check="predict-ok",phase="first_byte"}`) {
+		t.Error("no phase timings in /metrics")
+	}
+}
