@@ -58,6 +58,7 @@ const (
 //	      tolerance: 0.05              # |p − p_ref| ≤ tolerance for every class
 //	      top_k: 1                     # the expected class among the top k [1]
 //	      min_agreement: 0.95          # share of rows that must agree [1]
+//	    sentry_cron: {dsn: env:SENTRY_DSN, monitor: model-golden, upsert: true}  # see SentryCron
 type Check struct {
 	Name               string            `yaml:"name"`
 	Labels             map[string]string `yaml:"labels"`
@@ -69,6 +70,7 @@ type Check struct {
 	Request            Request           `yaml:"request"`
 	Expect             *Expect           `yaml:"expect"`
 	Golden             *Golden           `yaml:"golden"`
+	SentryCron         *SentryCron       `yaml:"sentry_cron"`
 }
 
 // Request is what a check sends.
@@ -175,6 +177,9 @@ func (c *Check) Validate() error {
 		errs = append(errs, c.Expect.validate()...)
 	default:
 		errs = append(errs, c.Golden.validate(c.Request)...)
+	}
+	if c.SentryCron != nil {
+		errs = append(errs, c.SentryCron.validate()...)
 	}
 	return errors.Join(errs...)
 }

@@ -73,6 +73,7 @@ type Prober struct {
 	body   []byte
 	golden *goldenSet
 	expect *compiledExpect
+	cron   *cron // nil without sentry_cron
 	now    func() time.Time
 }
 
@@ -116,6 +117,11 @@ func NewProber(c Check, dir string) (*Prober, error) {
 		},
 	}
 	var err error
+	if c.SentryCron != nil {
+		if p.cron, err = newCron(&c); err != nil {
+			return nil, fmt.Errorf("check %q: %w", c.Name, err)
+		}
+	}
 	switch {
 	case c.Golden != nil:
 		if p.golden, err = loadGolden(abs(c.Golden.File), c.Golden); err != nil {

@@ -23,9 +23,10 @@ type Runner struct {
 	log      *slog.Logger
 	onResult func(Result)
 
-	mu   sync.Mutex
-	last map[string]Result
-	runs map[string]*[2]uint64 // per check: passed, failed runs
+	mu       sync.Mutex
+	last     map[string]Result
+	runs     map[string]*[2]uint64 // per check: passed, failed runs
+	cronDown map[string]bool       // per check: the last Sentry check-in failed
 }
 
 // NewRunner returns a Runner of the probers; onResult (nil: none) is
@@ -35,7 +36,7 @@ func NewRunner(probers []*Prober, l *slog.Logger, onResult func(Result)) *Runner
 	if l == nil {
 		l = slog.Default()
 	}
-	r := &Runner{probers: probers, log: l, onResult: onResult, last: map[string]Result{}, runs: map[string]*[2]uint64{}}
+	r := &Runner{probers: probers, log: l, onResult: onResult, last: map[string]Result{}, runs: map[string]*[2]uint64{}, cronDown: map[string]bool{}}
 	for _, p := range probers {
 		r.runs[p.check.Name] = new([2]uint64)
 	}
@@ -115,10 +116,31 @@ func (r *Runner) record(p *Prober, res Result) Result {
 	case res.Success && seen && !prev.Success:
 		r.log.Info("synthetic check passing again", "check", res.Check, "failed_for", res.Start.Sub(prev.FailingSince).Round(time.Second))
 	}
+	if p.cron != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := p.cron.checkIn(ctx, res)
+		cancel()
+		r.cronFailed(res.Check, err)
+	}
 	if r.onResult != nil {
 		r.onResult(res)
 	}
 	return res
+}
+
+// cronFailed logs a check's Sentry check-in failing, once until it works
+// again.
+func (r *Runner) cronFailed(check string, err error) {
+	r.mu.Lock()
+	was := r.cronDown[check]
+	r.cronDown[check] = err != nil
+	r.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		r.log.Warn("Sentry cron check-in failed; the monitor may report the check missed", "check", check, "error", err)
+	case err == nil && was:
+		r.log.Info("Sentry cron check-in works again", "check", check)
+	}
 }
 
 // Last returns the last result of every check that ran, by check name.
