@@ -8,6 +8,7 @@ import (
 	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
+	"github.com/driftwatch/driftwatch/collectors/gpu"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -38,6 +39,7 @@ type Runtime struct {
 	// golden.file, tls.ca_file) relative to SyntheticsDir.
 	Synthetics    []synthetics.Check
 	SyntheticsDir string
+	GPU           gpu.Config
 }
 
 // Model is one compiled model entry.
@@ -104,6 +106,7 @@ func (c *Config) Compile() (*Runtime, error) {
 		Rules:       c.Rules,
 		Receivers:   c.Receivers,
 		Synthetics:  c.Synthetics,
+		GPU:         c.GPU,
 	}
 	if c.file != "" {
 		rt.SyntheticsDir = filepath.Dir(c.file)

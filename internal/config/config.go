@@ -8,6 +8,7 @@ import (
 	"github.com/driftwatch/driftwatch/alerts/notify/receivers"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/alerts/rules"
+	"github.com/driftwatch/driftwatch/collectors/gpu"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -57,6 +58,9 @@ type Config struct {
 	// Synthetics are end-to-end checks the sidecar runs on a schedule
 	// (and driftwatch synth run runs once); none by default.
 	Synthetics []synthetics.Check `yaml:"synthetics"`
+	// GPU is the GPU collector; the zero value finds NVML or nvidia-smi
+	// by itself (source auto) and reports "no GPU" once without them.
+	GPU gpu.Config `yaml:"gpu"`
 
 	file string // the file it was read from, for relative paths
 }

@@ -144,6 +144,10 @@
 //	  - name: golden
 //	    request: {url: "http://127.0.0.1:8081/v2/models/m/infer"}
 //	    golden: {file: golden.jsonl, protocol: oip-v2, tolerance: 0.05, min_agreement: 1}
+//	gpu:                           # the GPU collector: gpu.Config [source auto]
+//	  source: dcgm                 # auto (NVML, else nvidia-smi), nvml, dcgm, nvidia-smi, off
+//	  url: http://127.0.0.1:9400/metrics   # dcgm only
+//	  interval: 15s                # [15s]
 //	inhibit_rules:                 # mute targets while a source fires [none]
 //	  - source_matchers: [alertname=model_drift]
 //	    target_matchers: [alertname=feature_drift]

@@ -73,6 +73,7 @@ func (p *parser) validate(cfg *Config) {
 			known[r.Name] = i
 		}
 	}
+	p.component("gpu", cfg.GPU.Validate())
 	checks := map[string]int{}
 	for i := range cfg.Synthetics {
 		path := fmt.Sprintf("synthetics[%d]", i)

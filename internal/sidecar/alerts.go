@@ -113,10 +113,11 @@ func (a *alerting) evaluate(now time.Time, res []obs.Result) {
 	a.mu.Unlock()
 }
 
-// tick moves the alerts with time (for, keep_firing_for, no-data) and
-// sends what is due; the pipeline calls it every evaluateEvery.
-func (a *alerting) tick(now time.Time) {
-	a.evaluate(now, nil)
+// tick moves the alerts with time (for, keep_firing_for, no-data), feeds
+// the results of the collectors polled on their own (GPU), and sends what
+// is due; the pipeline calls it every evaluateEvery.
+func (a *alerting) tick(now time.Time, res []obs.Result) {
+	a.evaluate(now, res)
 	a.flush(now)
 }
 

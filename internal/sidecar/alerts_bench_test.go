@@ -156,7 +156,7 @@ func runBreaches(b *testing.B, url string, n int, groupWait, spread time.Duratio
 			breachedAt[br.id] = br.at
 			a.evaluate(br.at, []obs.Result{{Name: "r", Labels: obs.Labels{"id": br.id}, Value: 1, Time: br.at}})
 		case now := <-tick.C:
-			a.tick(now)
+			a.tick(now, nil)
 		case now := <-a.dueC():
 			a.flush(now)
 		case <-check.C:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/driftwatch/driftwatch/collectors/gpu"
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors"
@@ -48,6 +49,7 @@ type pipeline struct {
 	// a full channel drops (counted).
 	synth        chan obs.Result
 	synthDropped prometheus.Counter
+	gpu          *gpu.Watcher // nil without a GPU collector; its results go to the rules on each tick
 
 	// Reused by handle and evaluate.
 	in   payload.Input
@@ -144,7 +146,11 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 				p.evaluate(w, now)
 			}
 			if p.alerts != nil {
-				p.alerts.tick(now)
+				var res []obs.Result
+				if p.gpu != nil {
+					res = p.gpu.Results(now, nil)
+				}
+				p.alerts.tick(now, res)
 			}
 			continue
 		case now := <-p.alertsDue():

@@ -38,6 +38,7 @@ import (
 	"github.com/driftwatch/driftwatch/alerts/outbox"
 	"github.com/driftwatch/driftwatch/alerts/route"
 	"github.com/driftwatch/driftwatch/collectors/dataset"
+	"github.com/driftwatch/driftwatch/collectors/gpu"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/internal/api"
@@ -92,6 +93,7 @@ type Sidecar struct {
 	proxy     *proxy.Proxy
 	pipe      *pipeline
 	synth     *synthetics.Runner // nil without synthetics
+	gpu       *gpu.Watcher       // nil with gpu source off
 	admin     http.Handler
 	ready     atomic.Bool
 	served    atomic.Bool
@@ -131,6 +133,17 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 	if err := s.synthetics(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.gpu, err = gpu.New(&rt.GPU, s.log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.gpu != nil {
+		pipe.gpu = s.gpu
+		if err := s.reg.Register(s.gpu); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
 	}
 	s.queue = proxy.NewQueue(rt.QueueSize)
 	s.proxy, err = proxy.New(rt.Proxy, s.queue, proxy.WithRegisterer(s.reg), proxy.WithLogger(s.log))
@@ -232,6 +245,12 @@ func (s *Sidecar) synthetics() error {
 func (s *Sidecar) Close() error {
 	err := receivers.Close(s.notifiers)
 	s.notifiers = nil
+	if s.gpu != nil {
+		if e := s.gpu.Close(); err == nil {
+			err = e
+		}
+		s.gpu = nil
+	}
 	if s.store != nil {
 		if e := s.store.Close(); err == nil {
 			err = e
@@ -359,6 +378,9 @@ func (s *Sidecar) Serve(ctx context.Context, proxyLn, adminLn net.Listener) erro
 	}
 	if s.synth != nil {
 		wg.Go(func() { s.synth.Run(pipeCtx) })
+	}
+	if s.gpu != nil {
+		wg.Go(func() { s.gpu.Run(pipeCtx) })
 	}
 
 	servers := []*http.Server{

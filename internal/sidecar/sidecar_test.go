@@ -1,9 +1,12 @@
 package sidecar_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -406,5 +409,64 @@ synthetics:
 	}
 	if !strings.Contains(string(get(t, sc.admin, "/metrics", http.StatusOK)), `driftwatch_probe_duration_seconds{check="predict-ok",phase="first_byte"}`) {
 		t.Error("no phase timings in /metrics")
+	}
+}
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestNoGPU is issue 6's acceptance on this GPU-less machine: the GPU
+// collector, on by default, says "no GPU" once, keeps polling, reports
+// driftwatch_gpu_up 0, and the sidecar works.
+func TestNoGPU(t *testing.T) {
+	up := oipUpstream(t)
+	cfg, errs := config.Parse("", []byte(fmt.Sprintf("upstream: %s\nlisten: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\ngpu: {interval: 20ms}\n", up.URL)))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	rt, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	sc, err := sidecar.New(rt, sidecar.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	pl, _ := net.Listen("tcp", "127.0.0.1:0")
+	al, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sc.Serve(ctx, pl, al) }()
+	r := &running{proxy: pl.Addr().String(), admin: al.Addr().String(), sc: sc}
+	waitMetric(t, r, `driftwatch_gpu_up{source="auto"}`, 0)
+	time.Sleep(200 * time.Millisecond) // about ten more polls
+	resp := postOIP(t, r.proxy, []map[string]float64{{"x": 1}}, nil)
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("proxied request: %d", resp.StatusCode)
+	}
+	if n := strings.Count(logs.String(), "no GPU"); n != 1 {
+		t.Errorf("%d log lines say no GPU, want 1:\n%s", n, logs.String())
 	}
 }
