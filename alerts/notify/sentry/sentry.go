@@ -87,6 +87,7 @@ package sentry
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -391,19 +392,12 @@ func detail(body []byte) string {
 		return ""
 	}
 	parts := make([]string, 0, 1+len(b.Causes))
-	for _, s := range append([]string{cmpOr(b.Detail, b.Error)}, b.Causes...) {
+	for _, s := range append([]string{cmp.Or(b.Detail, b.Error)}, b.Causes...) {
 		if s = strings.TrimSpace(oneLine(s)); s != "" && !slices.Contains(parts, s) {
 			parts = append(parts, s)
 		}
 	}
 	return cut(strings.Join(parts, ": "), maxValue)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // rateLimit reads X-Sentry-Rate-Limits
@@ -471,7 +465,7 @@ func (n *Notifier) event(m *notify.Message, now time.Time) *sentrygo.Event {
 		EventID:     id,
 		Timestamp:   now.UTC(),
 		Level:       level(firing),
-		Fingerprint: []string{fingerprint0, cmpOr(m.GroupKey, m.GroupLabels.String())},
+		Fingerprint: []string{fingerprint0, cmp.Or(m.GroupKey, m.GroupLabels.String())},
 		Message:     text(m, firing, resolved),
 		Tags:        tags(m, firing),
 		Contexts:    contexts(m, firing, resolved),
