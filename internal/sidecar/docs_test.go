@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,7 +20,8 @@ func TestMetricsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := 0
-	for _, dir := range []string{".", filepath.Join("..", "..", "collectors", "proxy")} {
+	for _, dir := range []string{".", filepath.Join("..", "..", "collectors", "proxy"),
+		filepath.Join("..", "..", "collectors", "gpu"), filepath.Join("..", "..", "synthetics")} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
@@ -51,5 +53,27 @@ func TestMetricsDocumented(t *testing.T) {
 	}
 	if names < 30 {
 		t.Errorf("found %d metric names, want at least 30: is the parsing broken?", names)
+	}
+}
+
+// TestPrometheusRulesUseDocumentedMetrics fails when deploy/prometheus's
+// rules name a metric the README does not document (a renamed metric).
+func TestPrometheusRulesUseDocumentedMetrics(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := os.ReadFile(filepath.Join("..", "..", "deploy", "prometheus", "rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`driftwatch_[a-z_]+`).FindAllString(string(rules), -1)
+	if len(names) < 8 {
+		t.Fatalf("found %d metric names in rules.yml", len(names))
+	}
+	for _, n := range names {
+		if !strings.Contains(string(readme), "`"+n+"`") {
+			t.Errorf("deploy/prometheus/rules.yml uses %s, which README.md does not document", n)
+		}
 	}
 }
