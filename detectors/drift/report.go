@@ -68,9 +68,9 @@ type Feature struct {
 	MissingChange *MissingChange `json:"missing_change,omitempty"`
 	Note          string         `json:"note,omitempty"`
 
-	// Summary holds what a picture of the two distributions needs; it is
-	// not part of the JSON contract.
-	Summary *Summary `json:"-"`
+	// Summary holds what a picture of the two distributions needs: the
+	// JSON report's "histogram".
+	Summary *Summary `json:"histogram,omitempty"`
 }
 
 // MissingChange reports a significant change in the share of missing values.
@@ -99,10 +99,10 @@ type Multivariate struct {
 // plots. For numeric features Edges has len(Reference)+1 entries; for
 // categorical features Labels names each bar.
 type Summary struct {
-	Edges     []float64
-	Labels    []string
-	Reference []float64 // share of the reference's values in each bin
-	Current   []float64 // share of the current values in each bin
+	Edges     []float64 `json:"edges,omitempty"`
+	Labels    []string  `json:"labels,omitempty"`
+	Reference []float64 `json:"reference"` // share of the reference's values in each bin
+	Current   []float64 `json:"current"`   // share of the current values in each bin
 }
 
 // TopDrifted returns the n drifted features of largest effect size, the

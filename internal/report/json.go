@@ -52,6 +52,13 @@ func checkFinite(r *drift.Report) error {
 		}
 		check(where, "threshold", f.Threshold)
 		check(where, "effect_size", f.EffectSize)
+		if h := f.Summary; h != nil {
+			for _, vs := range [][]float64{h.Edges, h.Reference, h.Current} {
+				for _, v := range vs {
+					check(where, "histogram", v)
+				}
+			}
+		}
 		if mc := f.MissingChange; mc != nil {
 			check(where, "missing_change.reference_share", mc.ReferenceShare)
 			check(where, "missing_change.current_share", mc.CurrentShare)
