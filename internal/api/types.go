@@ -214,3 +214,17 @@ type SilenceRequest struct {
 	CreatedBy string     `json:"created_by"`
 	Comment   string     `json:"comment,omitempty"`
 }
+
+// SuspectList is the answer of GET /api/v1/suspects.
+type SuspectList struct {
+	Suspects []Suspect `json:"suspects"`
+}
+
+// Suspect is a client suspected of adversarial use. Client is a salted
+// hash of the client's key, never the key.
+type Suspect struct {
+	Client string    `json:"client"`
+	Signal string    `json:"signal"` // stateful, extraction or boundary
+	Score  float64   `json:"score"`
+	Since  time.Time `json:"since"`
+}

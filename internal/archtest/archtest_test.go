@@ -36,7 +36,9 @@ var allowed = map[string][]string{
 	// config composes the Config types of every component (DESIGN.md).
 	"internal/config": {"internal/obs", "collectors/", "detectors/", "detectors", "alerts/", "synthetics"},
 	"dashboards/":     {"internal/obs", "internal/api"},
-	"cmd/":            {""}, // everything
+	// the plugin's binary is wired like cmd
+	"dashboards/plugin/cmd/": {"dashboards/plugin"},
+	"cmd/":                   {""}, // everything
 	// sidecar is the wiring that `driftwatch sidecar` and `demo` share:
 	// it connects the stages as cmd does, and nothing imports it but cmd.
 	"internal/sidecar": {""},
