@@ -30,6 +30,7 @@ var commands []command
 
 func init() {
 	commands = []command{
+		{"demo", "see everything work in one minute, on embedded data", runDemo},
 		{"sidecar", "proxy a model server and watch its predictions for drift", runSidecar},
 		{"detect", "compare a current dataset with a reference and report drift", runDetect},
 		{"check-config", "check a configuration file and print every problem", runCheckConfig},

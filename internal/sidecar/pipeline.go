@@ -157,8 +157,12 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 			p.alerts.flush(now)
 			continue
 		case r := <-p.synth:
+			res := []obs.Result{r}
+			if p.sink != nil {
+				p.sink(res)
+			}
 			if p.alerts != nil {
-				p.alerts.evaluate(r.Time, []obs.Result{r})
+				p.alerts.evaluate(r.Time, res)
 			}
 			continue
 		}

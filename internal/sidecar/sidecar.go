@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -71,13 +72,16 @@ type Options struct {
 	// Registry receives every metric; nil means a new registry with the Go
 	// runtime and process collectors.
 	Registry *prometheus.Registry
-	// Results, when set, receives the results of the detectors, on the
-	// pipeline goroutine; it must not keep dst.
+	// Results, when set, receives the results of the detectors and of the
+	// synthetic checks, on the pipeline goroutine; it must not keep dst.
 	Results func(dst []obs.Result)
 	// Version is reported in the reports' metadata.
 	Version string
 	// Pprof serves Go's profiles under /debug/pprof/ on the admin listener.
 	Pprof bool
+	// Output, when set, is where console receivers write instead of the
+	// stream their config names.
+	Output io.Writer
 }
 
 // Sidecar is a configured sidecar, ready to Serve.
@@ -93,6 +97,7 @@ type Sidecar struct {
 	proxy     *proxy.Proxy
 	pipe      *pipeline
 	synth     *synthetics.Runner // nil without synthetics
+	output    io.Writer          // Options.Output
 	gpu       *gpu.Watcher       // nil with gpu source off
 	admin     http.Handler
 	ready     atomic.Bool
@@ -113,7 +118,7 @@ func New(rt *config.Runtime, opt Options) (*Sidecar, error) {
 	if rt.Proxy.Upstream == "" {
 		return nil, errors.New("no upstream: give the model server's URL as upstream in the config or with --upstream (a file of synthetics alone serves driftwatch synth run)")
 	}
-	s := &Sidecar{rt: rt, log: opt.Logger, reg: opt.Registry}
+	s := &Sidecar{rt: rt, log: opt.Logger, reg: opt.Registry, output: opt.Output}
 	if err := s.openState(); err != nil {
 		return nil, err
 	}
@@ -199,7 +204,11 @@ func (s *Sidecar) notifications(a *alerting) error {
 		}
 		return nil
 	}
-	ns, err := receivers.Build(s.rt.Receivers, s.log, notify.WithHTTPClient(&http.Client{}))
+	opts := []notify.Option{notify.WithHTTPClient(&http.Client{})}
+	if s.output != nil {
+		opts = append(opts, notify.WithOutput(s.output))
+	}
+	ns, err := receivers.Build(s.rt.Receivers, s.log, opts...)
 	if err != nil {
 		return err
 	}
