@@ -37,10 +37,10 @@ type inferenceService struct {
 
 // types maps apiVersion/kind to a new value of its type.
 var types = map[string]func() any{
-	"apps/v1/Deployment":                         func() any { return &appsv1.Deployment{} },
-	"v1/Service":                                 func() any { return &corev1.Service{} },
-	"v1/ConfigMap":                               func() any { return &corev1.ConfigMap{} },
-	"v1/Secret":                                  func() any { return &corev1.Secret{} },
+	"apps/v1/Deployment": func() any { return &appsv1.Deployment{} },
+	"v1/Service":         func() any { return &corev1.Service{} },
+	"v1/ConfigMap":       func() any { return &corev1.ConfigMap{} },
+	"v1/Secret":          func() any { return &corev1.Secret{} },
 	"monitoring.coreos.com/v1/ServiceMonitor":    func() any { return &monitoringv1.ServiceMonitor{} },
 	"serving.kserve.io/v1beta1/InferenceService": func() any { return &inferenceService{} },
 }
