@@ -94,23 +94,25 @@ func TestDeliverer(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	want := map[*recorder][]string{ok: {"g1/k1", "g2/k2"}, flaky: {"g1/k1", "g2/k2"}, refusing: {"g2/k2"}}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if slices.Equal(ok.sent(), want[ok]) && slices.Equal(flaky.sent(), want[flaky]) && slices.Equal(refusing.sent(), want[refusing]) {
+	wantStats := map[string]outbox.Counts{"ok": {Delivered: 2, Failed: 1}, "flaky": {Delivered: 2}, "refusing": {Delivered: 1, Failed: 1}}
+	var stats map[string]outbox.Counts
+	// A send is recorded in the outbox just after the receiver got it:
+	// wait for both.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if stats, err = ob.Stats(); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(ok.sent(), want[ok]) && slices.Equal(flaky.sent(), want[flaky]) && slices.Equal(refusing.sent(), want[refusing]) &&
+			stats["ok"] == wantStats["ok"] && stats["flaky"] == wantStats["flaky"] && stats["refusing"] == wantStats["refusing"] {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	for r, w := range want {
 		if got := r.sent(); !slices.Equal(got, w) {
 			t.Errorf("sent %q, want %q (in order)", got, w)
 		}
 	}
-	stats, err := ob.Stats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for recv, c := range map[string]outbox.Counts{"ok": {Delivered: 2, Failed: 1}, "flaky": {Delivered: 2}, "refusing": {Delivered: 1, Failed: 1}} {
+	for recv, c := range wantStats {
 		if stats[recv] != c {
 			t.Errorf("outbox %s: %+v, want %+v", recv, stats[recv], c)
 		}
