@@ -36,8 +36,9 @@ var allowed = map[string][]string{
 	// config composes the Config types of every component (DESIGN.md).
 	"internal/config": {"internal/obs", "collectors/", "detectors/", "detectors", "alerts/", "synthetics"},
 	"dashboards/":     {"internal/obs", "internal/api"},
-	// the plugin's binary is wired like cmd
+	// the plugin's binary and the generator are wired like cmd
 	"dashboards/plugin/cmd/": {"dashboards/plugin"},
+	"dashboards/cmd/":        {"dashboards"},
 	"cmd/":                   {""}, // everything
 	// sidecar is the wiring that `driftwatch sidecar` and `demo` share:
 	// it connects the stages as cmd does, and nothing imports it but cmd.
