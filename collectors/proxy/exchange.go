@@ -21,6 +21,7 @@ type Exchange struct {
 	RequestID  string        // the X-Request-Id sent upstream and to the client
 	Method     string        // request method
 	Path       string        // URL path
+	RemoteAddr string        // the client's address as the proxy saw it, without the port
 	ReqHeader  http.Header   // request header as sent upstream (hop-by-hop headers removed)
 	Req        []byte        // captured request body as sent (possibly gzip); nil when empty or not captured
 	Status     int           // status sent to the client: the upstream's, else 502, 504, or 499 (client gone first)

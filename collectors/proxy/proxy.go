@@ -332,6 +332,10 @@ func (p *Proxy) offer(f *flight, r *http.Request, kind int) {
 	e.RequestID = f.id[0]
 	e.Method = r.Method
 	e.Path = r.URL.Path
+	e.RemoteAddr = r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		e.RemoteAddr = host
+	}
 	e.Status = f.status
 	e.Error = errKindNames[kind]
 	e.Synthetic = isSynthetic(r.Header)

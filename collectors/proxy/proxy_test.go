@@ -240,6 +240,9 @@ func TestByteIdentical(t *testing.T) {
 
 			ex := next(t, q)
 			defer ex.Release()
+			if ex.RemoteAddr != "127.0.0.1" {
+				t.Errorf("RemoteAddr = %q, want the client's address without its port", ex.RemoteAddr)
+			}
 			if ex.Method != c.method || ex.Path != c.path || ex.Status != want.status || ex.RequestID != id {
 				t.Errorf("exchange %s %s %d id %q, want %s %s %d id %q",
 					ex.Method, ex.Path, ex.Status, ex.RequestID, c.method, c.path, want.status, id)
