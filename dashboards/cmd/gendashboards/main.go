@@ -1,7 +1,10 @@
-// Command gendashboards writes driftwatch's Grafana dashboards to a
-// folder (default dashboards/json), from the repository root:
+// Command gendashboards writes driftwatch's Grafana dashboards as JSON
+// files into a folder, by default dashboards/json of the repository:
 //
-//	go run ./dashboards/cmd/gendashboards
+//	go run ./dashboards/cmd/gendashboards      # from the repository root
+//	go generate ./dashboards                   # the same
+//
+// The files are deterministic: the same code always writes the same bytes.
 package main
 
 import (
@@ -14,16 +17,27 @@ import (
 )
 
 func main() {
-	dir := flag.String("out", filepath.Join("dashboards", "json"), "folder to write the dashboards to")
+	dir := flag.String("out", filepath.Join("dashboards", "json"), "folder to write the dashboards to (it must exist)")
 	flag.Parse()
-	for name, d := range dashboards.All() {
-		b, err := d.JSON()
-		if err == nil {
-			err = os.WriteFile(filepath.Join(*dir, name), b, 0o644)
-		}
+	if err := write(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gendashboards:", err)
+		os.Exit(1)
+	}
+}
+
+func write(dir string) error {
+	boards, err := dashboards.All()
+	if err != nil {
+		return err
+	}
+	for _, b := range boards {
+		data, err := dashboards.Encode(b.Dashboard)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "gendashboards:", err)
-			os.Exit(1)
+			return fmt.Errorf("%s: %w", b.File, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, b.File), data, 0o644); err != nil {
+			return err
 		}
 	}
+	return nil
 }
