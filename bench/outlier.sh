@@ -1,0 +1,24 @@
+#!/bin/sh
+# Outlier scorers against scikit-learn, in one run:
+#   1. ROC AUC on testdata/breast-cancer-outliers (benign train, malignant
+#      outliers): ours (go test -run AUC -v) and sklearn's
+#      (bench/outlier_sklearn.py);
+#   2. fit + score of 100,000 x 20 rows: ours (go test -bench FitScore) and
+#      sklearn's (bench/outlier_timing.py).
+# Needs Debian's /usr/bin/python3 with python3-sklearn.
+# Usage: bench/outlier.sh   (from the repository root)
+set -eu
+PY=${PY:-/usr/bin/python3}
+cd "$(dirname "$0")/.."
+echo "== ROC AUC, breast cancer (train: 200 benign; test: 157 benign + 212 malignant)"
+echo "-- driftwatch"
+go test ./detectors/outlier/ -run 'TestAUCBreastCancer' -count=1 -v | grep -E 'AUC [0-9]'
+echo "-- scikit-learn"
+"$PY" bench/outlier_sklearn.py
+echo
+echo "== fit + score, 100,000 x 20"
+echo "-- driftwatch ($(nproc) CPUs)"
+go test ./detectors/outlier/ -run '^$' -bench 'FitScore' -benchtime 3x -count=1 | grep -E '^Benchmark' |
+	awk '{printf "%-60s %10.1f ms\n", $1, $3/1e6}'
+echo "-- scikit-learn"
+"$PY" bench/outlier_timing.py
