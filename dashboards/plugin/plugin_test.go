@@ -210,7 +210,7 @@ func TestQueryData(t *testing.T) {
 	if c.Error != nil || c.Frames[0].Rows() != 1 || c.Frames[0].Fields[2].At(0) != "model_drift" || c.Frames[0].Fields[0].At(0) != "firing" {
 		t.Errorf("alerts: %v %v", c.Error, c.Frames)
 	}
-	if d := resp.Responses["D"]; d.Error == nil || !strings.Contains(d.Error.Error(), "no such endpoint /api/v1/suspects") {
+	if d := resp.Responses["D"]; d.Error == nil || !strings.Contains(d.Error.Error(), "add an adversarial section") {
 		t.Errorf("suspects on a driftwatch without them: %v", d.Error)
 	}
 	if e := resp.Responses["E"]; e.Error == nil || e.Status != backend.StatusBadRequest || !strings.Contains(e.Error.Error(), `unknown query type "forecast"`) {

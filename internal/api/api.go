@@ -56,6 +56,13 @@ type Feedback interface {
 }
 
 // Alerts is what the alerts endpoint reads.
+type Suspects interface {
+	// Suspects returns the clients suspected of adversarial use, by
+	// salted hash, oldest first.
+	Suspects() []Suspect
+}
+
+// Alerts serves /api/v1/alerts.
 type Alerts interface {
 	// Alerts returns the pending and firing alerts, and those resolved
 	// recently, most severe first.
@@ -85,6 +92,7 @@ type Handler struct {
 	Feedback Feedback
 	Alerts   Alerts
 	Silences Silences
+	Suspects Suspects
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Hints say, by path, how to enable an endpoint that is off.
@@ -114,6 +122,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, AlertList{Alerts: h.Alerts.Alerts()})
 			return
 		}
+	case "/api/v1/suspects":
+		if h.Suspects != nil && allow(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, SuspectList{Suspects: orEmpty(h.Suspects.Suspects())})
+			return
+		}
 	case "/api/v1/silences":
 		if h.Silences != nil {
 			h.silences(w, r)
@@ -126,7 +139,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance, /api/v1/alerts, /api/v1/silences", r.URL.Path)
+		writeError(w, http.StatusNotFound, "no such endpoint %s; see /api/v1/drift, /api/v1/feedback, /api/v1/performance, /api/v1/alerts, /api/v1/suspects, /api/v1/silences", r.URL.Path)
 		return
 	}
 	if w.Header().Get("Allow") != "" {
@@ -297,4 +310,12 @@ type errorBody struct {
 // writeError writes {"error": "..."} with status code.
 func writeError(w http.ResponseWriter, code int, format string, a ...any) {
 	writeJSON(w, code, errorBody{Error: fmt.Sprintf(format, a...)})
+}
+
+// orEmpty returns s, or an empty slice for nil, so that JSON says [].
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

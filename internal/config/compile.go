@@ -54,6 +54,8 @@ type Model struct {
 	ReferenceFile string // absolute, or relative to the working directory
 	// ReferenceIgnore names columns of ReferenceFile to leave out.
 	ReferenceIgnore []string
+	// Adversarial is nil when the per-client signals are off.
+	Adversarial *AdversarialConfig
 }
 
 // Matcher selects requests by URL path; see MatchConfig.
@@ -155,6 +157,7 @@ func (c *Config) Compile() (*Runtime, error) {
 			m.ReferenceFile = f
 			m.ReferenceIgnore = mc.Drift.Reference.Ignore
 		}
+		m.Adversarial = mc.Adversarial
 		rt.Models = append(rt.Models, m)
 	}
 	return rt, nil

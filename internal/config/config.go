@@ -14,6 +14,7 @@ import (
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/detectors/stream"
+	"github.com/driftwatch/driftwatch/internal/obs"
 	"github.com/driftwatch/driftwatch/synthetics"
 )
 
@@ -100,6 +101,24 @@ type ModelConfig struct {
 	Match   MatchConfig    `yaml:"match"`
 	Payload payload.Config `yaml:"payload"`
 	Drift   DriftConfig    `yaml:"drift"`
+	// Adversarial watches each client of the model for adversarial
+	// probing and extraction; off when absent.
+	Adversarial *AdversarialConfig `yaml:"adversarial"`
+}
+
+// AdversarialConfig turns on the per-client signals of
+// detectors/adversarial for a model whose drift reference is a file: the
+// queries are standardised by the reference and the thresholds calibrated
+// on its rows. A client is the value of ClientHeader (an API key, a user
+// id), or the remote address without one; only an HMAC of it with Salt is
+// kept or shown.
+//
+//	adversarial:
+//	  client_header: X-Api-Key
+//	  salt: env:DRIFTWATCH_CLIENT_SALT   # [random per process: hashes change at restart]
+type AdversarialConfig struct {
+	ClientHeader string     `yaml:"client_header"`
+	Salt         obs.Secret `yaml:"salt"`
 }
 
 // DefaultModel returns the model entry used when the file lists none: it

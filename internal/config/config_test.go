@@ -57,6 +57,7 @@ func TestLoadBadConfigs(t *testing.T) {
 			`:7:11: rules[1].name: rule "drift" is also rules[0] (line 3): names must be unique`,
 			`:11:10: rules[1].for: for -5m0s is negative`,
 		}},
+		{"adversarial.yaml", []string{`:4:18: models[0].adversarial: needs drift.reference.file: the signals are standardised and calibrated on the reference rows`}},
 		{"synthetics.yaml", []string{
 			`:3:14: synthetics[0].retries: retries 20: want 0 to 10`,
 			`:4:20: synthetics[0].request.url: request.url "ftp://model": want an http:// or https:// URL`,

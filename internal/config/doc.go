@@ -85,6 +85,9 @@
 //	      predictions: false
 //	      min_records: 100
 //	      max_columns: 1024
+//	    adversarial:               # per-client signals; needs drift.reference.file [off]
+//	      client_header: X-Api-Key # the client key [the remote address]
+//	      salt: env:CLIENT_SALT    # for the HMAC of client keys [random per process]
 //	feedback:                      # delayed labels, on when present (feedback: {} for the defaults) [off]
 //	  prediction: label            # the prediction value labels are compared with [label, else the first]
 //	  task: auto                   # auto, classification, regression [auto]

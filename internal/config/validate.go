@@ -114,6 +114,9 @@ func (p *parser) validate(cfg *Config) {
 		}
 		p.component(path+".payload", m.Payload.Validate())
 		p.validateDrift(path+".drift", &m.Drift)
+		if m.Adversarial != nil && m.Drift.Reference.File == "" {
+			p.errorAt(path+".adversarial", "needs drift.reference.file: the signals are standardised and calibrated on the reference rows")
+		}
 	}
 }
 

@@ -42,6 +42,7 @@ const (
 	MetricFeatureAdjP     = "driftwatch_feature_drift_adjusted_p_value"
 	MetricFeatureEffect   = "driftwatch_feature_drift_effect_size"
 	MetricSynthDropped    = "driftwatch_probe_results_dropped_total"
+	MetricSuspects        = "driftwatch_adversarial_suspects"
 )
 
 func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
@@ -90,6 +91,7 @@ var (
 	mv  = []string{"model", "version"}
 	mvf = []string{"model", "version", "feature"}
 
+	descSuspects    = prometheus.NewDesc(MetricSuspects, "Clients suspected of adversarial use now, by signal: stateful (queries close to the client's own earlier ones), extraction (a sweep of the input space), boundary (many low-margin predictions). Clients themselves are in /api/v1/suspects as salted hashes.", []string{"signal"}, nil)
 	descQueueLen    = prometheus.NewDesc(MetricQueueLength, "Exchanges waiting in the tap queue.", nil, nil)
 	descQueueCap    = prometheus.NewDesc(MetricQueueCap, "Capacity of the tap queue; exchanges beyond it are dropped (driftwatch_tap_dropped_total).", nil, nil)
 	descDetPanics   = prometheus.NewDesc(MetricDetPanics, "Panics recovered in a detector; the record was dropped and traffic was unaffected.", []string{"detector"}, nil)
@@ -126,6 +128,15 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, l...)
 	}
 	gauge(descQueueLen, float64(c.q.Len()))
+	if c.p.watchesClients() {
+		counts := map[string]int{}
+		for _, s := range c.p.Suspects() {
+			counts[s.Signal]++
+		}
+		for _, sig := range []string{"stateful", "extraction", "boundary"} {
+			gauge(descSuspects, float64(counts[sig]), sig)
+		}
+	}
 	gauge(descQueueCap, float64(c.q.Cap()))
 	runners := []*detectors.Runner{c.p.global}
 	for _, w := range c.p.models {

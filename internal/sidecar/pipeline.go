@@ -71,6 +71,8 @@ type watched struct {
 	ref    string // what the reference is, for reports
 	runner *detectors.Runner
 	drift  *detectors.PerModel[*drift.Monitor]
+	// clients is nil unless the entry has an adversarial section.
+	clients *clients
 }
 
 func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
@@ -95,6 +97,11 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 				return nil, fmt.Errorf("%s.drift: %w", w.name, err)
 			}
 			tmpl.Reference, tmpl.ReferenceFirst = ref, 0
+			if m.Adversarial != nil {
+				if w.clients, err = newClients(m.Adversarial, ref); err != nil {
+					return nil, fmt.Errorf("%s.adversarial: %w", w.name, err)
+				}
+			}
 			tmpl.ReferenceName = filepath.Base(m.ReferenceFile)
 			w.ref = m.ReferenceFile
 		}
@@ -150,6 +157,7 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 				if p.gpu != nil {
 					res = p.gpu.Results(now, nil)
 				}
+				res = p.clientResults(now, res)
 				p.alerts.tick(now, res)
 			}
 			continue
@@ -247,9 +255,16 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	model, version := p.labels.get(recs[0].Model, recs[0].Version)
 	p.requests.WithLabelValues(model, version, code).Inc()
 	p.records.WithLabelValues(model, version, strconv.FormatBool(recs[0].Synthetic)).Add(float64(len(recs)))
-	for _, r := range recs {
+	var client string
+	for i, r := range recs {
 		w.runner.Observe(r)
 		p.global.Observe(r)
+		if w.clients != nil && !r.Synthetic {
+			if client == "" {
+				client = w.clients.client(e)
+			}
+			w.clients.observe(client, &recs[i])
+		}
 	}
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]

@@ -339,7 +339,11 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 		"/api/v1/feedback":    "add a feedback section to the configuration (feedback: {} for the defaults)",
 		"/api/v1/performance": "add a feedback section to the configuration (feedback: {} for the defaults)",
 		"/api/v1/alerts":      "add rules to the configuration",
+		"/api/v1/suspects":    "add an adversarial section to a model entry of the configuration",
 	}}
+	if s.pipe.watchesClients() {
+		h.Suspects = s.pipe
+	}
 	if s.pipe.feed != nil {
 		h.Feedback = feedbackAPI{s.pipe.feed}
 	}
@@ -357,6 +361,7 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 			"/api/v1/feedback      POST ground-truth labels by request id\n"+
 			"/api/v1/performance   labelled performance per model version\n"+
 			"/api/v1/alerts        pending, firing and recently resolved alerts\n"+
+			"/api/v1/suspects      clients suspected of adversarial use (salted hashes)\n"+
 			"/api/v1/silences      GET, POST a silence; DELETE /api/v1/silences/{id} expires one")
 	})
 	return mux

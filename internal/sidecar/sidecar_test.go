@@ -470,3 +470,64 @@ func TestNoGPU(t *testing.T) {
 		t.Errorf("%d log lines say no GPU, want 1:\n%s", n, logs.String())
 	}
 }
+
+// TestAdversarialClients: a client that sends near-copies of one query is
+// flagged at /api/v1/suspects, by salted hash only; clients replaying real
+// rows are not.
+func TestAdversarialClients(t *testing.T) {
+	up := oipUpstream(t)
+	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := startSidecar(t, fmt.Sprintf(`
+upstream: %s
+listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+models:
+  - drift:
+      window: {size: 1000}
+      reference: {file: %s, ignore: [diagnosis]}
+    adversarial: {client_header: X-Client-Id, salt: "a test salt"}
+`, up.URL, ref))
+	rows := readRows(t, "current-random.csv")
+	for c := range 4 {
+		for i := range 40 {
+			resp := postOIP(t, sc.proxy, rows[(c*40+i)%len(rows):(c*40+i)%len(rows)+1], map[string]string{"X-Client-Id": fmt.Sprintf("benign-%d", c)})
+			resp.Body.Close()
+		}
+	}
+	probe := rows[7]
+	for i := range 60 {
+		q := map[string]float64{}
+		for k, v := range probe {
+			q[k] = v * (1 + 1e-4*float64(i%7))
+		}
+		resp := postOIP(t, sc.proxy, []map[string]float64{q}, map[string]string{"X-Client-Id": "attacker-key-123"})
+		resp.Body.Close()
+	}
+	var list api.SuspectList
+	deadline := time.Now().Add(waitFor)
+	for {
+		if err := json.Unmarshal(get(t, sc.admin, "/api/v1/suspects", http.StatusOK), &list); err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Suspects) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	clientsFlagged := map[string]bool{}
+	for _, s := range list.Suspects {
+		clientsFlagged[s.Client] = true
+		if strings.Contains(s.Client, "attacker") || strings.Contains(s.Client, "benign") {
+			t.Errorf("suspect %+v shows a raw client key", s)
+		}
+	}
+	if len(clientsFlagged) != 1 {
+		t.Fatalf("suspects %+v: want exactly the attacking client", list.Suspects)
+	}
+	if !strings.Contains(string(get(t, sc.admin, "/metrics", http.StatusOK)), `driftwatch_adversarial_suspects{signal="stateful"} 1`) {
+		t.Error("driftwatch_adversarial_suspects{signal=\"stateful\"} is not 1")
+	}
+}

@@ -1,0 +1,156 @@
+package sidecar
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/driftwatch/driftwatch/collectors/proxy"
+	"github.com/driftwatch/driftwatch/detectors/adversarial"
+	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/internal/api"
+	"github.com/driftwatch/driftwatch/internal/config"
+	"github.com/driftwatch/driftwatch/internal/obs"
+)
+
+// calibrationClient is how many reference rows stand for one benign
+// client when the thresholds are calibrated.
+const calibrationClient = 25
+
+// clients watches the clients of one model entry for adversarial use
+// (detectors/adversarial). Only salted hashes of their keys are kept.
+type clients struct {
+	det    *adversarial.Detector
+	header string
+	salt   []byte
+	names  []string       // the numeric reference columns, in order
+	index  map[string]int // name → position in names
+	mean   []float64      // for a feature a record lacks
+	x      []float64      // reused query vector
+}
+
+// newClients standardises on the reference's numeric columns and
+// calibrates the thresholds on its rows, split into pseudo-clients.
+func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, error) {
+	c := &clients{header: http.CanonicalHeaderKey(cfg.ClientHeader), index: map[string]int{}}
+	var cols [][]float64
+	for _, col := range ref {
+		if !col.Categorical && len(col.Num) > 0 && !isPrediction(col.Name) {
+			c.index[col.Name] = len(c.names)
+			c.names = append(c.names, col.Name)
+			cols = append(cols, col.Num)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("adversarial: the reference has no numeric feature")
+	}
+	n := len(cols[0])
+	rows := make([][]float64, 0, n)
+	for i := range n {
+		r := make([]float64, len(cols))
+		ok := true
+		for j, col := range cols {
+			r[j] = col[i]
+			ok = ok && !math.IsNaN(col[i])
+		}
+		if ok {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) < 4*calibrationClient {
+		return nil, fmt.Errorf("adversarial: the reference has %d complete rows, want at least %d to calibrate", len(rows), 4*calibrationClient)
+	}
+	ac := adversarial.Config{Mean: make([]float64, len(cols)), Std: make([]float64, len(cols))}
+	for j := range cols {
+		for _, r := range rows {
+			ac.Mean[j] += r[j] / float64(len(rows))
+		}
+		for _, r := range rows {
+			ac.Std[j] += (r[j] - ac.Mean[j]) * (r[j] - ac.Mean[j]) / float64(len(rows))
+		}
+		ac.Std[j] = math.Sqrt(ac.Std[j])
+	}
+	var benign [][][]float64
+	for i := 0; i+calibrationClient <= len(rows); i += calibrationClient {
+		benign = append(benign, rows[i:i+calibrationClient])
+	}
+	ac, err := adversarial.Calibrate(ac, benign, 0.01)
+	if err != nil {
+		return nil, fmt.Errorf("adversarial: %w", err)
+	}
+	if c.det, err = adversarial.New(ac); err != nil {
+		return nil, err
+	}
+	c.mean = ac.Mean
+	c.x = make([]float64, len(cols))
+	if s := cfg.Salt.Reveal(); s != "" {
+		secret, err := obs.LoadSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("adversarial: salt: %w", err)
+		}
+		c.salt = []byte(secret.Reveal())
+	} else {
+		c.salt = make([]byte, 32)
+		rand.Read(c.salt)
+	}
+	return c, nil
+}
+
+func isPrediction(name string) bool { return strings.HasPrefix(name, drift.PredictionPrefix) }
+
+// watchesClients reports whether a model entry has an adversarial section.
+func (p *pipeline) watchesClients() bool {
+	return slices.ContainsFunc(p.models, func(w *watched) bool { return w.clients != nil })
+}
+
+// client returns the salted hash of the exchange's client key.
+func (c *clients) client(e *proxy.Exchange) string {
+	key := e.RemoteAddr
+	if c.header != "" {
+		if v := e.ReqHeader.Get(c.header); v != "" {
+			key = v
+		}
+	}
+	return adversarial.HashKey(c.salt, key)
+}
+
+// observe gives the detector one record's features (a missing one takes
+// the reference mean).
+func (c *clients) observe(client string, r *obs.Record) {
+	copy(c.x, c.mean)
+	for _, f := range r.Features {
+		if j, ok := c.index[f.Name]; ok && f.Kind == obs.Number && !math.IsNaN(f.Num) && !math.IsInf(f.Num, 0) {
+			c.x[j] = f.Num
+		}
+	}
+	c.det.Observe(client, c.x, nil, r.Time)
+}
+
+// Suspects implements api.Suspects for every model entry's clients.
+func (p *pipeline) Suspects() []api.Suspect {
+	var out []api.Suspect
+	for _, w := range p.models {
+		if w.clients == nil {
+			continue
+		}
+		for _, s := range w.clients.det.Suspects() {
+			out = append(out, api.Suspect{Client: s.Client, Signal: s.Signal, Score: s.Score, Since: s.Since.UTC()})
+		}
+	}
+	slices.SortFunc(out, func(a, b api.Suspect) int { return a.Since.Compare(b.Since) })
+	return out
+}
+
+// clientResults appends the adversarial results of every model entry.
+func (p *pipeline) clientResults(now time.Time, dst []obs.Result) []obs.Result {
+	for _, w := range p.models {
+		if w.clients != nil {
+			dst = w.clients.det.Results(now, dst)
+		}
+	}
+	return dst
+}
