@@ -9,6 +9,8 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // table is a CSV of numeric features and a class column.
@@ -80,14 +82,12 @@ func train(t *table) *model {
 	d := len(t.features)
 	m := &model{features: t.features, mean: make([]float64, d), sd: make([]float64, d), w: make([]float64, d)}
 	n := float64(len(t.x))
+	col := make([]float64, len(t.x))
 	for j := range d {
-		for _, r := range t.x {
-			m.mean[j] += r[j] / n
+		for i, r := range t.x {
+			col[i] = r[j]
 		}
-		for _, r := range t.x {
-			m.sd[j] += (r[j] - m.mean[j]) * (r[j] - m.mean[j]) / n
-		}
-		m.sd[j] = math.Sqrt(m.sd[j])
+		m.mean[j], m.sd[j] = stat.PopMeanStdDev(col, nil)
 		if m.sd[j] == 0 {
 			m.sd[j] = 1
 		}

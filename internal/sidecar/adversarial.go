@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/adversarial"
 	"github.com/driftwatch/driftwatch/detectors/drift"
@@ -65,14 +67,12 @@ func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, er
 		return nil, fmt.Errorf("adversarial: the reference has %d complete rows, want at least %d to calibrate", len(rows), 4*calibrationClient)
 	}
 	ac := adversarial.Config{Mean: make([]float64, len(cols)), Std: make([]float64, len(cols))}
+	col := make([]float64, len(rows))
 	for j := range cols {
-		for _, r := range rows {
-			ac.Mean[j] += r[j] / float64(len(rows))
+		for i, r := range rows {
+			col[i] = r[j]
 		}
-		for _, r := range rows {
-			ac.Std[j] += (r[j] - ac.Mean[j]) * (r[j] - ac.Mean[j]) / float64(len(rows))
-		}
-		ac.Std[j] = math.Sqrt(ac.Std[j])
+		ac.Mean[j], ac.Std[j] = stat.PopMeanStdDev(col, nil)
 	}
 	var benign [][][]float64
 	for i := 0; i+calibrationClient <= len(rows); i += calibrationClient {
