@@ -55,11 +55,18 @@ type Feedback interface {
 	Performance() []Performance
 }
 
-// Alerts is what the alerts endpoint reads.
+// Suspects serves /api/v1/suspects.
 type Suspects interface {
 	// Suspects returns the clients suspected of adversarial use, by
 	// salted hash, oldest first.
 	Suspects() []Suspect
+}
+
+// Outliers serves /api/v1/outliers.
+type Outliers interface {
+	// Outliers returns the recent outliers of every model version, or of
+	// one model when model is not empty, newest first.
+	Outliers(model string) []Outlier
 }
 
 // Alerts serves /api/v1/alerts.
@@ -93,6 +100,7 @@ type Handler struct {
 	Alerts   Alerts
 	Silences Silences
 	Suspects Suspects
+	Outliers Outliers
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Hints say, by path, how to enable an endpoint that is off.
@@ -125,6 +133,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/v1/suspects":
 		if h.Suspects != nil && allow(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, SuspectList{Suspects: orEmpty(h.Suspects.Suspects())})
+			return
+		}
+	case "/api/v1/outliers":
+		if h.Outliers != nil && allow(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, OutlierList{Outliers: orEmpty(h.Outliers.Outliers(r.URL.Query().Get("model")))})
 			return
 		}
 	case "/api/v1/silences":

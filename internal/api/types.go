@@ -228,3 +228,29 @@ type Suspect struct {
 	Score  float64   `json:"score"`
 	Since  time.Time `json:"since"`
 }
+
+// OutlierList is the answer of GET /api/v1/outliers.
+type OutlierList struct {
+	Outliers []Outlier `json:"outliers"`
+}
+
+// Outlier is a recent record scored above its model's outlier threshold,
+// with the features that made it extreme.
+type Outlier struct {
+	Model     string           `json:"model"`
+	Version   string           `json:"version"`
+	Method    string           `json:"method"` // iforest, mahalanobis, knn or zscore
+	Time      time.Time        `json:"time"`
+	RequestID string           `json:"request_id,omitempty"`
+	Score     float64          `json:"score"`
+	Threshold float64          `json:"threshold"`
+	Features  []OutlierFeature `json:"features"` // the most extreme first
+}
+
+// OutlierFeature is one extreme feature of an outlier: its value and its
+// robust z-score (x − median) / (1.4826·MAD) against the reference.
+type OutlierFeature struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Z     float64 `json:"z"`
+}

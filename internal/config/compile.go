@@ -56,6 +56,8 @@ type Model struct {
 	ReferenceIgnore []string
 	// Adversarial is nil when the per-client signals are off.
 	Adversarial *AdversarialConfig
+	// Outliers is nil when outlier scoring is off.
+	Outliers *OutlierConfig
 }
 
 // Matcher selects requests by URL path; see MatchConfig.
@@ -158,6 +160,7 @@ func (c *Config) Compile() (*Runtime, error) {
 			m.ReferenceIgnore = mc.Drift.Reference.Ignore
 		}
 		m.Adversarial = mc.Adversarial
+		m.Outliers = mc.Outliers
 		rt.Models = append(rt.Models, m)
 	}
 	return rt, nil

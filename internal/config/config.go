@@ -12,6 +12,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/outlier"
 	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/detectors/stream"
 	"github.com/driftwatch/driftwatch/internal/obs"
@@ -104,6 +105,38 @@ type ModelConfig struct {
 	// Adversarial watches each client of the model for adversarial
 	// probing and extraction; off when absent.
 	Adversarial *AdversarialConfig `yaml:"adversarial"`
+	// Outliers scores each record against the drift reference and counts
+	// its data-quality issues; off when absent.
+	Outliers *OutlierConfig `yaml:"outliers"`
+}
+
+// OutlierConfig turns on per-record outlier scores and data-quality
+// counts (detectors/outlier) for a model whose drift reference is a file:
+// the scorer is fitted on the reference rows, with its threshold set so
+// that a share fpr of them would be flagged.
+//
+//	outliers:
+//	  method: iforest   # [iforest] | mahalanobis | knn | zscore
+//	  fpr: 0.005        # [0.005] target false-positive rate on clean data
+//	  k: 5              # [5] the neighbour of knn
+//	  recent: 100       # [100] outliers kept for /api/v1/outliers
+type OutlierConfig struct {
+	Method outlier.Method `yaml:"method"`
+	FPR    float64        `yaml:"fpr"`
+	K      int            `yaml:"k"`
+	Recent int            `yaml:"recent"`
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it fills in defaults.
+func (c *OutlierConfig) UnmarshalYAML(n *yaml.Node) error {
+	*c = OutlierConfig{Method: outlier.MethodIForest, FPR: 0.005, K: 5, Recent: outlier.DefaultRecent}
+	type plain OutlierConfig
+	return n.Decode((*plain)(c))
+}
+
+// Options returns the detectors/outlier options the section describes.
+func (c *OutlierConfig) Options() outlier.Options {
+	return outlier.Options{Method: c.Method, FPR: c.FPR, K: c.K}
 }
 
 // AdversarialConfig turns on the per-client signals of

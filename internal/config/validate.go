@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -116,6 +117,16 @@ func (p *parser) validate(cfg *Config) {
 		p.validateDrift(path+".drift", &m.Drift)
 		if m.Adversarial != nil && m.Drift.Reference.File == "" {
 			p.errorAt(path+".adversarial", "needs drift.reference.file: the signals are standardised and calibrated on the reference rows")
+		}
+		if o := m.Outliers; o != nil {
+			if m.Drift.Reference.File == "" {
+				p.errorAt(path+".outliers", "needs drift.reference.file: the scorer is fitted on the reference rows")
+			}
+			// The rows are checked when the reference is read.
+			p.component(path+".outliers", o.Options().Validate(math.MaxInt))
+			if o.Recent < 1 {
+				p.errorAt(path+".outliers.recent", "%d: must be at least 1", o.Recent)
+			}
 		}
 	}
 }

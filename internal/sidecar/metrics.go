@@ -43,6 +43,8 @@ const (
 	MetricFeatureEffect   = "driftwatch_feature_drift_effect_size"
 	MetricSynthDropped    = "driftwatch_probe_results_dropped_total"
 	MetricSuspects        = "driftwatch_adversarial_suspects"
+	MetricOutlierRate     = "driftwatch_outlier_rate"
+	MetricOutliers        = "driftwatch_outliers_total"
 )
 
 func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
@@ -74,7 +76,11 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 		Name: MetricSynthDropped,
 		Help: "Results of synthetic checks the rules did not get because the pipeline was busy (their metrics were updated).",
 	})
-	reg.MustRegister(p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
+	p.outlierRate = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: MetricOutlierRate,
+		Help: "Share of the records of the last second (with records) scored above the outlier threshold, by model, version and method; the threshold flags fpr of clean data.",
+	}, []string{"model", "version", "method"})
+	reg.MustRegister(p.outlierRate, p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
 	p.panics.WithLabelValues("decode")
 }
 
@@ -140,8 +146,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descQueueCap, float64(c.q.Cap()))
 	runners := []*detectors.Runner{c.p.global}
 	for _, w := range c.p.models {
-		runners = append(runners, w.runner)
+		runners = append(runners, w.runner, w.perTick)
 		counter(descModelsLimit, float64(w.drift.Dropped()), w.name+".drift")
+		if w.outliers != nil {
+			counter(descModelsLimit, float64(w.outliers.Dropped()), w.name+".outliers")
+		}
 	}
 	for _, r := range runners {
 		for _, dp := range r.Panics() {
@@ -179,6 +188,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return true
 	})
+	c.p.collectOutliers(ch)
 	if c.p.feed != nil {
 		collectFeedback(c.p.feed, ch)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors"
 	"github.com/driftwatch/driftwatch/detectors/drift"
+	"github.com/driftwatch/driftwatch/detectors/outlier"
 	"github.com/driftwatch/driftwatch/detectors/performance"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
@@ -61,6 +62,7 @@ type pipeline struct {
 	panicLog time.Time
 
 	requests, records, decodeErrors, skipped, panics *prometheus.CounterVec
+	outlierRate                                      *prometheus.GaugeVec
 	unmatched                                        prometheus.Counter
 }
 
@@ -73,6 +75,10 @@ type watched struct {
 	drift  *detectors.PerModel[*drift.Monitor]
 	// clients is nil unless the entry has an adversarial section.
 	clients *clients
+	// outliers is nil unless the entry has an outliers section. Its
+	// results are rates, asked for once per tick by perTick.
+	outliers *detectors.PerModel[*outlier.Monitor]
+	perTick  *detectors.Runner
 }
 
 func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
@@ -87,7 +93,10 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 		synth:    make(chan obs.Result, 64),
 	}
 	for i, m := range rt.Models {
-		w := &watched{cfg: m, name: fmt.Sprintf("models[%d]", i), runner: detectors.NewRunner(opt.Logger)}
+		w := &watched{
+			cfg: m, name: fmt.Sprintf("models[%d]", i),
+			runner: detectors.NewRunner(opt.Logger), perTick: detectors.NewRunner(opt.Logger),
+		}
 		tmpl := m.Drift
 		tmpl.Options.Yield = yieldToTraffic
 		w.ref = fmt.Sprintf("the first %d records", tmpl.ReferenceFirst)
@@ -101,6 +110,12 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 				if w.clients, err = newClients(m.Adversarial, ref); err != nil {
 					return nil, fmt.Errorf("%s.adversarial: %w", w.name, err)
 				}
+			}
+			if m.Outliers != nil {
+				if w.outliers, err = newOutliers(m.Outliers, ref); err != nil {
+					return nil, fmt.Errorf("%s.outliers: %w", w.name, err)
+				}
+				w.perTick.Add(w.name+".outliers", w.outliers)
 			}
 			tmpl.ReferenceName = filepath.Base(m.ReferenceFile)
 			w.ref = m.ReferenceFile
@@ -150,7 +165,7 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 			p.handle(e)
 		case now := <-tick.C:
 			for _, w := range p.models {
-				p.evaluate(w, now)
+				p.evaluate(w, now, true)
 			}
 			if p.alerts != nil {
 				var res []obs.Result
@@ -258,6 +273,7 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	var client string
 	for i, r := range recs {
 		w.runner.Observe(r)
+		w.perTick.Observe(r)
 		p.global.Observe(r)
 		if w.clients != nil && !r.Synthetic {
 			if client == "" {
@@ -268,7 +284,7 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	}
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]
-	p.evaluate(w, time.Now())
+	p.evaluate(w, time.Now(), false)
 }
 
 // decode runs the model's decoder, recovering a panic: it is counted and
@@ -299,14 +315,18 @@ func (p *pipeline) match(path string) *watched {
 }
 
 // evaluate asks w's detectors and the global ones for results at
-// now and publishes them.
-func (p *pipeline) evaluate(w *watched, now time.Time) {
+// now and publishes them; on a tick, the per-tick ones too.
+func (p *pipeline) evaluate(w *watched, now time.Time, tick bool) {
 	p.res = w.runner.Results(now, p.res[:0])
 	p.res = p.global.Results(now, p.res)
+	if tick {
+		p.res = w.perTick.Results(now, p.res)
+	}
 	if len(p.res) == 0 {
 		return
 	}
 	p.logVerdicts(p.res)
+	p.recordOutlierRates(p.res)
 	if p.alerts != nil {
 		p.alerts.evaluate(now, p.res)
 	}

@@ -340,7 +340,11 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 		"/api/v1/performance": "add a feedback section to the configuration (feedback: {} for the defaults)",
 		"/api/v1/alerts":      "add rules to the configuration",
 		"/api/v1/suspects":    "add an adversarial section to a model entry of the configuration",
+		"/api/v1/outliers":    "add an outliers section to a model entry of the configuration (outliers: {} for the defaults)",
 	}}
+	if s.pipe.watchesOutliers() {
+		h.Outliers = s.pipe
+	}
 	if s.pipe.watchesClients() {
 		h.Suspects = s.pipe
 	}
@@ -362,6 +366,7 @@ func (s *Sidecar) newAdmin(opt Options) http.Handler {
 			"/api/v1/performance   labelled performance per model version\n"+
 			"/api/v1/alerts        pending, firing and recently resolved alerts\n"+
 			"/api/v1/suspects      clients suspected of adversarial use (salted hashes)\n"+
+			"/api/v1/outliers      recent outlier records and the features that made them extreme (?model=M)\n"+
 			"/api/v1/silences      GET, POST a silence; DELETE /api/v1/silences/{id} expires one")
 	})
 	return mux
