@@ -43,6 +43,7 @@ const (
 	MetricFeatureEffect   = "driftwatch_feature_drift_effect_size"
 	MetricSynthDropped    = "driftwatch_probe_results_dropped_total"
 	MetricSuspects        = "driftwatch_adversarial_suspects"
+	MetricSuspectRecords  = "driftwatch_adversarial_records_excluded_total"
 	MetricOutlierRate     = "driftwatch_outlier_rate"
 	MetricOutliers        = "driftwatch_outliers_total"
 )
@@ -80,7 +81,11 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 		Name: MetricOutlierRate,
 		Help: "Share of the records of the last second (with records) scored above the outlier threshold, by model, version and method; the threshold flags fpr of clean data.",
 	}, []string{"model", "version", "method"})
-	reg.MustRegister(p.outlierRate, p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
+	p.excluded = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: MetricSuspectRecords,
+		Help: "Records of clients suspected of adversarial use, kept out of the drift windows (they still count for outliers and the suspect's own signals).",
+	}, []string{"model", "version"})
+	reg.MustRegister(p.excluded, p.outlierRate, p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
 	p.panics.WithLabelValues("decode")
 }
 

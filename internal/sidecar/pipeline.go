@@ -61,9 +61,9 @@ type pipeline struct {
 	verdicts map[detectors.ModelKey]bool // last dataset verdict logged
 	panicLog time.Time
 
-	requests, records, decodeErrors, skipped, panics *prometheus.CounterVec
-	outlierRate                                      *prometheus.GaugeVec
-	unmatched                                        prometheus.Counter
+	requests, records, decodeErrors, skipped, panics, excluded *prometheus.CounterVec
+	outlierRate                                                *prometheus.GaugeVec
+	unmatched                                                  prometheus.Counter
 }
 
 // watched is one model entry of the config and its detectors.
@@ -272,15 +272,24 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	p.records.WithLabelValues(model, version, strconv.FormatBool(recs[0].Synthetic)).Add(float64(len(recs)))
 	var client string
 	for i, r := range recs {
-		w.runner.Observe(r)
-		w.perTick.Observe(r)
-		p.global.Observe(r)
+		// A suspected client's records are kept out of the drift
+		// windows: an attacker's queries should neither fake drift nor
+		// hide it.
+		suspect := false
 		if w.clients != nil && !r.Synthetic {
 			if client == "" {
 				client = w.clients.client(e)
 			}
 			w.clients.observe(client, &recs[i])
+			suspect = len(w.clients.det.Flags(client)) > 0
 		}
+		if suspect {
+			p.excluded.WithLabelValues(model, version).Inc()
+		} else {
+			w.runner.Observe(r)
+		}
+		w.perTick.Observe(r)
+		p.global.Observe(r)
 	}
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]
