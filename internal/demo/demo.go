@@ -2,12 +2,12 @@
 // process, for `driftwatch demo`: a model server trained at start on real
 // data, the sidecar in front of it with its drift monitor, rules, routes,
 // synthetic checks and receivers (the console and a local webhook), and
-// clients that replay real traffic, then shifted traffic. It narrates what
+// clients that replay real traffic, then a batch of outliers and an
+// adversarial client alongside, then shifted traffic. It narrates what
 // happens and ends with a summary.
 package demo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/driftwatch/driftwatch"
+	"github.com/driftwatch/driftwatch/detectors/adversarial"
 	"github.com/driftwatch/driftwatch/internal/api"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/obs"
@@ -34,6 +35,8 @@ const (
 	modelName = "breast-cancer"
 	dataDir   = "testdata/breast-cancer"
 	clients   = 4
+	// userRows is how many requests each simulated user sends.
+	userRows = 40
 )
 
 // Options configure a run.
@@ -60,16 +63,24 @@ type Summary struct {
 	Notifications int64    // received by the local webhook
 	ChecksPassed  int64
 	ChecksFailed  int64
+	Outliers      int // listed by /api/v1/outliers
+	// AttackerFlagged is true when the adversarial client was suspected;
+	// OthersFlagged counts suspicions of the benign clients.
+	AttackerFlagged bool
+	OthersFlagged   int
 }
 
 // demo is one run.
 type demo struct {
-	opts  Options
-	out   io.Writer // the narrative and the console receiver, one write at a time
-	proxy string    // the sidecar's proxy address
-	admin string    // the sidecar's admin URL
+	opts     Options
+	out      io.Writer // the narrative and the console receiver, one write at a time
+	proxy    string    // the sidecar's proxy address
+	admin    string    // the sidecar's admin URL
+	client   *http.Client
+	attacker string // the salted hash of attackerKey
 
 	requests atomic.Int64
+	users    atomic.Int64
 	hooks    atomic.Int64
 	checks   [2]atomic.Int64 // passed, failed
 	sum      Summary
@@ -88,7 +99,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	d := &demo{opts: opts, out: &lockedWriter{w: opts.Out}}
+	d := &demo{opts: opts, out: &lockedWriter{w: opts.Out}, client: &http.Client{Timeout: 5 * time.Second},
+		attacker: adversarial.HashKey([]byte(clientSalt), attackerKey)}
 	dir, err := os.MkdirTemp("", "driftwatch-demo-")
 	if err != nil {
 		return nil, err
@@ -146,6 +158,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	d.say("driftwatch sidecar: proxy at http://%s, in front of the model", d.proxy)
 	d.say("  metrics      %s/metrics", d.admin)
 	d.say("  drift        %s/api/v1/drift  (report: %s/api/v1/drift?model=%s&format=html)", d.admin, d.admin, modelName)
+	d.say("  outliers     %s/api/v1/outliers", d.admin)
+	d.say("  suspects     %s/api/v1/suspects", d.admin)
 	d.say("  alerts       %s/api/v1/alerts", d.admin)
 	d.say("")
 
@@ -156,19 +170,31 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		total = 24 * time.Hour * 365
 	}
 	phases := []struct {
-		what string
-		rows *table
-		part float64
+		what      string
+		rows      *table
+		part      float64
+		incidents bool
 	}{
-		{"replaying real traffic from %d clients: the other half of the same patients (no drift expected)", same, 0.45},
-		{"the population shifts: %d clients now send larger tumours (covariate shift; drift expected)", shifted, 0.55},
+		{"replaying real traffic from %d clients: the other half of the same patients (no drift expected)", same, 0.35, false},
+		{"while the %d clients go on: a batch job sends 5 records in the wrong unit (outliers), and client \"" + attackerKey +
+			"\" probes the model for the smallest change that flips a diagnosis (a boundary-walking attack)", same, 0.25, true},
+		{"the population shifts: %d clients now send larger tumours (covariate shift; drift expected)", shifted, 0.40, false},
 	}
 	for _, ph := range phases {
 		if ctx.Err() != nil {
 			break
 		}
 		d.say("== "+ph.what, clients)
-		d.replay(ctx, ph.rows, time.Duration(float64(total)*ph.part))
+		dur := time.Duration(float64(total) * ph.part)
+		if ph.incidents {
+			pctx, cancel := context.WithTimeout(ctx, dur)
+			wg.Go(func() { d.injectOutliers(pctx, ph.rows) })
+			wg.Go(func() { d.probe(pctx, ref, attackBudget) })
+			d.replay(pctx, ph.rows, dur)
+			cancel()
+			continue
+		}
+		d.replay(ctx, ph.rows, dur)
 	}
 	cancel()
 	wg.Wait()
@@ -220,12 +246,25 @@ models:
     drift:
       window: {size: 100}
       reference: {file: %[4]s, ignore: [diagnosis]}
+    outliers: {method: iforest, fpr: 0.005}
+    adversarial: {client_header: X-Client-Id, salt: "%[9]s"}
 rules:
   - name: model_drift
     result: dataset_drift
     op: ">="
     warning: 1
     annotations: {summary: "{{.Labels.model}}: the inputs drifted ({{index .Evidence \"top_features\"}})"}
+  - name: outliers
+    result: outlier_rate
+    op: ">"
+    warning: 0.05
+    min_samples: 20
+    annotations: {summary: "{{.Labels.model}}: {{index .Evidence \"outliers\"}} of {{index .Evidence \"records\"}} records are outliers"}
+  - name: adversarial_client
+    result: adversarial_suspects
+    op: ">="
+    warning: 1
+    annotations: {summary: "{{.Value}} client(s) suspected of adversarial use ({{.Labels.signal}} signal); see /api/v1/suspects"}
   - name: synthetic_failed
     result: probe_success
     op: "<"
@@ -252,7 +291,7 @@ route:
   routes:
     - {receiver: console, continue: true}
     - {receiver: local-webhook, continue: true}
-`, modelURL, filepath.Join(dir, "state.db"), modelName, refFile, hookURL, pl.Addr(), body, label(m, ref.x[0]))
+`, modelURL, filepath.Join(dir, "state.db"), modelName, refFile, hookURL, pl.Addr(), body, label(m, ref.x[0]), clientSalt)
 	cfg, errs := config.Parse(filepath.Join(dir, "driftwatch.yaml"), []byte(yaml))
 	if len(errs) > 0 {
 		return fail(fmt.Errorf("demo config: %v", errs))
@@ -286,7 +325,8 @@ func (d *demo) results(res []obs.Result) {
 }
 
 // replay sends the table's rows from several clients for dur, one row per
-// request, each client with its own id, at about 40 requests a second.
+// request, at about 40 requests a second. Each client stands for a stream
+// of users, each of whom sends userRows distinct rows under their own id.
 func (d *demo) replay(ctx context.Context, t *table, dur time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
@@ -294,27 +334,25 @@ func (d *demo) replay(ctx context.Context, t *table, dur time.Duration) {
 	for c := range clients {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
-			client := &http.Client{Timeout: 5 * time.Second}
 			tick := time.NewTicker(100 * time.Millisecond)
 			defer tick.Stop()
-			for {
+			var (
+				rows []int
+				user string
+			)
+			for n := 0; ; n++ {
 				select {
 				case <-ctx.Done():
 					return
 				case <-tick.C:
 				}
-				row := t.x[rng.IntN(len(t.x))]
-				body, _ := json.Marshal(oipRequest(t.features, [][]float64{row}))
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+d.proxy+"/v2/models/"+modelName+"/infer", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Client-Id", fmt.Sprintf("client-%d", c+1))
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
+				if n%userRows == 0 {
+					rows = rng.Perm(len(t.x))[:userRows]
+					user = fmt.Sprintf("user-%d", d.users.Add(1))
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				d.requests.Add(1)
+				if _, err := d.predict(ctx, user, t.features, [][]float64{t.x[rows[n%userRows]]}); err == nil {
+					d.requests.Add(1)
+				}
 			}
 		})
 	}
@@ -340,7 +378,7 @@ func (d *demo) watch(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	var windows uint64
-	firing := map[string]bool{}
+	firing, seen := map[string]bool{}, map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -366,13 +404,25 @@ func (d *demo) watch(ctx context.Context) {
 				}
 			}
 		}
+		d.watchIncidents(ctx, seen)
 		var alerts api.AlertList
 		if getJSON(ctx, d.admin+"/api/v1/alerts", &alerts) == nil {
+			// An alert that fires again is listed again, and its
+			// resolved predecessor stays listed for a while: each firing
+			// is known by its fingerprint and start.
 			for _, a := range alerts.Alerts {
-				if a.State == "firing" && !firing[a.Fingerprint] {
-					firing[a.Fingerprint] = true
+				if a.FiredAt == nil {
+					continue
+				}
+				key := a.Fingerprint + a.FiredAt.String()
+				switch {
+				case a.State == "firing" && !firing[key]:
+					firing[key] = true
 					d.sum.AlertsFired = append(d.sum.AlertsFired, a.Rule)
 					d.say("ALERT %s (%s) firing: %s", a.Rule, a.Severity, a.Annotations["summary"])
+				case a.State == "resolved" && firing[key] && !seen[key]:
+					seen[key] = true
+					d.say("alert %s resolved", a.Rule)
 				}
 			}
 		}
@@ -392,12 +442,18 @@ func (d *demo) summary() {
 	d.say("")
 	d.say("== summary")
 	d.say("requests through the sidecar   %d", s.Requests)
-	d.say("drift windows compared         %d: %d without drift, then %d with drift", s.Windows, nd, dr)
+	d.say("drift windows compared         %d: %d without drift, %d with drift", s.Windows, nd, dr)
 	if len(s.TopFeatures) > 0 {
 		d.say("features that drifted most     %s", strings.Join(s.TopFeatures, ", "))
 	}
 	d.say("alerts fired                   %d (%s)", len(s.AlertsFired), strings.Join(s.AlertsFired, ", "))
 	d.say("notifications delivered        console and local webhook (%d received by the webhook)", s.Notifications)
+	d.say("outlier records listed         %d", s.Outliers)
+	if s.AttackerFlagged {
+		d.say("adversarial client             flagged (as %s…; benign clients flagged: %d)", d.attacker[:12], s.OthersFlagged)
+	} else {
+		d.say("adversarial client             not flagged (benign clients flagged: %d)", s.OthersFlagged)
+	}
 	d.say("synthetic checks               %d passed, %d failed", s.ChecksPassed, s.ChecksFailed)
 }
 

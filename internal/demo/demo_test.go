@@ -24,7 +24,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 
 // TestDemo runs the demo for 20 s: the first windows show no drift, later
 // ones drift with their features named, the drift alert fires and reaches
-// the console and the local webhook, and the synthetic checks pass.
+// the console and the local webhook, the injected outliers fire the
+// outlier alert, the adversarial client is flagged and no other client
+// is, and the synthetic checks pass.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo runs for 20 s")
@@ -44,10 +46,16 @@ func TestDemo(t *testing.T) {
 	if len(sum.TopFeatures) == 0 || !slices.Contains(sum.AlertsFired, "model_drift") || sum.Notifications < 1 {
 		t.Errorf("summary %+v: want top features, model_drift fired and a webhook notification", sum)
 	}
+	if !slices.Contains(sum.AlertsFired, "outliers") || sum.Outliers < brokenRows {
+		t.Errorf("summary %+v: want the outliers alert fired and at least the %d broken rows listed", sum, brokenRows)
+	}
+	if !sum.AttackerFlagged || sum.OthersFlagged != 0 || !slices.Contains(sum.AlertsFired, "adversarial_client") {
+		t.Errorf("summary %+v: want the adversarial client flagged (and alerted on), no other", sum)
+	}
 	if sum.ChecksPassed < 1 || sum.ChecksFailed != 0 {
 		t.Errorf("synthetic checks: %d passed, %d failed", sum.ChecksPassed, sum.ChecksFailed)
 	}
-	for _, want := range []string{"/metrics", "/api/v1/drift", "no drift", "DRIFT in", "ALERT model_drift", "[FIRING] console", "webhook receiver: got a firing notification", "== summary"} {
+	for _, want := range []string{"/metrics", "/api/v1/drift", "no drift", "DRIFT in", "ALERT model_drift", "ALERT outliers", "SUSPECT", "(the adversarial client", "outlier: request", "[FIRING] console", "webhook receiver: got a firing notification", "== summary"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the output lacks %q", want)
 		}
