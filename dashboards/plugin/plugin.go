@@ -8,7 +8,9 @@
 //   - histogram: one feature's reference and current distributions on the
 //     report's common bins (a bar chart);
 //   - alerts: the alerts, firing first, with their delivery;
-//   - suspects: clients suspected of adversarial use (salted hashes only).
+//   - suspects: clients suspected of adversarial use (salted hashes only);
+//   - outliers: the recent outlier records, newest first (of one model when
+//     the query names it), with their most extreme features.
 //
 // CheckHealth says whether the sidecar's admin API answers, and if not,
 // what to do. The data source's URL is the sidecar's admin listener, e.g.
@@ -44,6 +46,7 @@ const (
 	QueryHistogram = "histogram"
 	QueryAlerts    = "alerts"
 	QuerySuspects  = "suspects"
+	QueryOutliers  = "outliers"
 )
 
 // maxAnswer bounds what the plugin reads from the sidecar.
@@ -126,8 +129,19 @@ func (d *Datasource) frames(ctx context.Context, queryType string, q query) (dat
 			return nil, err
 		}
 		return data.Frames{suspectsFrame(list.Suspects)}, nil
+	case QueryOutliers:
+		var list api.OutlierList
+		var params url.Values
+		if q.Model != "" {
+			params = url.Values{"model": {q.Model}}
+		}
+		if err := d.get(ctx, "/api/v1/outliers", params, &list); err != nil {
+			return nil, err
+		}
+		return data.Frames{outliersFrame(list.Outliers)}, nil
 	}
-	return nil, badRequest(fmt.Sprintf("unknown query type %q: want %s, %s, %s or %s", queryType, QueryDrift, QueryHistogram, QueryAlerts, QuerySuspects))
+	return nil, badRequest(fmt.Sprintf("unknown query type %q: want %s, %s, %s, %s or %s",
+		queryType, QueryDrift, QueryHistogram, QueryAlerts, QuerySuspects, QueryOutliers))
 }
 
 // report is the part of the JSON drift report (README: "The JSON report")
@@ -259,6 +273,26 @@ func suspectsFrame(ss []api.Suspect) *data.Frame {
 	return data.NewFrame("suspects",
 		data.NewField("client", nil, client), data.NewField("signal", nil, signal),
 		data.NewField("score", nil, score), data.NewField("since", nil, since))
+}
+
+func outliersFrame(os []api.Outlier) *data.Frame {
+	n := len(os)
+	at := make([]time.Time, n)
+	model, version, method, id, top := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	score, threshold := make([]float64, n), make([]float64, n)
+	for i, o := range os {
+		at[i], model[i], version[i], method[i], id[i] = o.Time, o.Model, o.Version, o.Method, o.RequestID
+		score[i], threshold[i] = o.Score, o.Threshold
+		fs := make([]string, len(o.Features))
+		for j, f := range o.Features {
+			fs[j] = fmt.Sprintf("%s = %.4g (z %.1f)", f.Name, f.Value, f.Z)
+		}
+		top[i] = strings.Join(fs, ", ")
+	}
+	return data.NewFrame("outliers",
+		data.NewField("time", nil, at), data.NewField("model", nil, model), data.NewField("version", nil, version),
+		data.NewField("method", nil, method), data.NewField("score", nil, score), data.NewField("threshold", nil, threshold),
+		data.NewField("request_id", nil, id), data.NewField("features", nil, top))
 }
 
 // CheckHealth implements backend.CheckHealthHandler: it asks the sidecar

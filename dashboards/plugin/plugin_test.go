@@ -27,8 +27,9 @@ import (
 
 // startDriftwatch runs a real sidecar in front of a fake OIP v2 model,
 // with the breast-cancer reference, sends it 100 covariate-shifted rows
-// (a drift window) and returns its admin address once the drift report is
-// there.
+// (a drift window), then 2 rows in the wrong unit (outliers) and 60
+// near-identical queries from one client (a suspect), and returns its
+// admin address once the drift report and the suspect are there.
 func startDriftwatch(t *testing.T) string {
 	t.Helper()
 	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -48,6 +49,8 @@ models:
   - drift:
       window: {size: 100}
       reference: {file: %s, ignore: [diagnosis]}
+    outliers: {}
+    adversarial: {client_header: X-Client-Id, salt: plugin test}
 rules:
   - name: model_drift
     result: dataset_drift
@@ -84,12 +87,27 @@ rules:
 		}
 		sc.Close()
 	})
-	for _, body := range oipBodies(t, filepath.Join("..", "..", "testdata", "breast-cancer", "current-shift.csv"), 100, 10) {
-		resp, err := http.Post("http://"+pl.Addr().String()+"/v2/models/breast-cancer/infer", "application/json", bytes.NewReader(body))
+	post := func(body []byte, client string) {
+		req, err := http.NewRequest(http.MethodPost, "http://"+pl.Addr().String()+"/v2/models/breast-cancer/infer", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Client-Id", client)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+	}
+	shift := filepath.Join("..", "..", "testdata", "breast-cancer", "current-shift.csv")
+	for i, body := range oipBodies(t, shift, 100, 10, 1) {
+		post(body, fmt.Sprint("user-", i))
+	}
+	for _, body := range oipBodies(t, shift, 2, 1, 4) {
+		post(body, "etl")
+	}
+	for i := range 60 {
+		post(oipBodies(t, shift, 1, 1, 1+1e-4*float64(i%7))[0], "prober")
 	}
 	admin := "http://" + al.Addr().String()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -99,7 +117,12 @@ rules:
 			json.NewDecoder(resp.Body).Decode(&list)
 			resp.Body.Close()
 		}
-		if len(list.Models) == 1 && list.Models[0].Status == "drift" {
+		var suspects api.SuspectList
+		if resp, err := http.Get(admin + "/api/v1/suspects"); err == nil {
+			json.NewDecoder(resp.Body).Decode(&suspects)
+			resp.Body.Close()
+		}
+		if len(list.Models) == 1 && list.Models[0].Status == "drift" && len(suspects.Suspects) > 0 {
 			return admin
 		}
 		if time.Now().After(deadline) {
@@ -109,8 +132,8 @@ rules:
 }
 
 // oipBodies reads the first n rows of a CSV and makes OIP v2 requests of
-// batch rows, one FP64 tensor per column.
-func oipBodies(t *testing.T, file string, n, batch int) [][]byte {
+// batch rows, one FP64 tensor per column, each value multiplied by scale.
+func oipBodies(t *testing.T, file string, n, batch int, scale float64) [][]byte {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
@@ -135,7 +158,7 @@ func oipBodies(t *testing.T, file string, n, batch int) [][]byte {
 				if err != nil {
 					t.Fatal(err)
 				}
-				col = append(col, v)
+				col = append(col, scale*v)
 			}
 			inputs = append(inputs, map[string]any{"name": name, "datatype": "FP64", "shape": []int{batch}, "data": col})
 		}
@@ -166,6 +189,7 @@ func TestQueryData(t *testing.T) {
 		q("B", QueryHistogram, `{"model": "breast-cancer", "feature": "mean radius"}`),
 		q("C", QueryAlerts, `{}`),
 		q("D", QuerySuspects, `{}`),
+		q("H", QueryOutliers, `{"model": "breast-cancer"}`),
 		q("E", "forecast", `{}`),
 		q("F", QueryHistogram, `{"model": "breast-cancer", "feature": "shoe size"}`),
 		q("G", QueryDrift, `{"model": "iris"}`),
@@ -210,8 +234,13 @@ func TestQueryData(t *testing.T) {
 	if c.Error != nil || c.Frames[0].Rows() != 1 || c.Frames[0].Fields[2].At(0) != "model_drift" || c.Frames[0].Fields[0].At(0) != "firing" {
 		t.Errorf("alerts: %v %v", c.Error, c.Frames)
 	}
-	if d := resp.Responses["D"]; d.Error == nil || !strings.Contains(d.Error.Error(), "add an adversarial section") {
-		t.Errorf("suspects on a driftwatch without them: %v", d.Error)
+	if d := resp.Responses["D"]; d.Error != nil || d.Frames[0].Rows() < 1 || len(d.Frames[0].Fields[0].At(0).(string)) != 32 {
+		t.Errorf("suspects: %v %v, want the prober as a 32-digit hash", d.Error, d.Frames)
+	}
+	o := resp.Responses["H"]
+	if o.Error != nil || o.Frames[0].Rows() < 2 || o.Frames[0].Fields[1].At(0) != "breast-cancer" || o.Frames[0].Fields[3].At(0) != "iforest" ||
+		!strings.Contains(o.Frames[0].Fields[7].At(0).(string), "(z ") {
+		t.Errorf("outliers: %v %v, want the 2 wrong-unit rows with their features", o.Error, o.Frames)
 	}
 	if e := resp.Responses["E"]; e.Error == nil || e.Status != backend.StatusBadRequest || !strings.Contains(e.Error.Error(), `unknown query type "forecast"`) {
 		t.Errorf("unknown query type: %v", e.Error)
