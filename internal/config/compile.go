@@ -58,6 +58,8 @@ type Model struct {
 	Adversarial *AdversarialConfig
 	// Outliers is nil when outlier scoring is off.
 	Outliers *OutlierConfig
+	// FeatureSqueezing is nil when it is off.
+	FeatureSqueezing *SqueezeConfig
 }
 
 // Matcher selects requests by URL path; see MatchConfig.
@@ -161,6 +163,7 @@ func (c *Config) Compile() (*Runtime, error) {
 		}
 		m.Adversarial = mc.Adversarial
 		m.Outliers = mc.Outliers
+		m.FeatureSqueezing = mc.FeatureSqueezing
 		rt.Models = append(rt.Models, m)
 	}
 	return rt, nil

@@ -108,6 +108,36 @@ type ModelConfig struct {
 	// Outliers scores each record against the drift reference and counts
 	// its data-quality issues; off when absent.
 	Outliers *OutlierConfig `yaml:"outliers"`
+	// FeatureSqueezing re-sends a sample of the requests with reduced
+	// precision; off when absent.
+	FeatureSqueezing *SqueezeConfig `yaml:"feature_squeezing"`
+}
+
+// SqueezeConfig turns on feature squeezing (Xu, Evans & Qi, 2018): a share
+// sample of the requests is sent to the model a second time, directly and
+// marked synthetic, with every fractional number of its inputs rounded to
+// digits significant digits, and the L1 distance between the two answers'
+// class probabilities is scored. An adversarial input sits close to the
+// decision boundary, so squeezing it moves the answer far more than it
+// moves a natural one. The model gets sample × the traffic on top of its
+// own (0.01: 1% more requests); models without class probabilities in
+// their answers cannot be scored.
+//
+//	feature_squeezing:
+//	  sample: 0.01   # [0.01] share of requests re-sent, in (0, 1]
+//	  digits: 2      # [2] significant digits kept, 1 to 15
+//	  timeout: 2s    # [2s] for the squeezed request
+type SqueezeConfig struct {
+	Sample  float64       `yaml:"sample"`
+	Digits  int           `yaml:"digits"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: it fills in defaults.
+func (c *SqueezeConfig) UnmarshalYAML(n *yaml.Node) error {
+	*c = SqueezeConfig{Sample: 0.01, Digits: 2, Timeout: 2 * time.Second}
+	type plain SqueezeConfig
+	return n.Decode((*plain)(c))
 }
 
 // OutlierConfig turns on per-record outlier scores and data-quality

@@ -58,6 +58,15 @@ func TestLoadBadConfigs(t *testing.T) {
 			`:11:10: rules[1].for: for -5m0s is negative`,
 		}},
 		{"adversarial.yaml", []string{`:4:18: models[0].adversarial: needs drift.reference.file: the signals are standardised and calibrated on the reference rows`}},
+		{"outliers.yaml", []string{
+			`:4:15: models[0].outliers: needs drift.reference.file: the scorer is fitted on the reference rows`,
+			`:4:24: models[0].outliers.method: unknown outlier method "lof" (want zscore, mahalanobis, iforest or knn)`,
+			`:7:21: models[1].outliers.fpr: fpr 1: must be in (0, 1)`,
+			`:7:32: models[1].outliers.recent: 0: must be at least 1`,
+			`:8:33: models[1].feature_squeezing.sample: 0: must be in (0, 1]`,
+			`:8:44: models[1].feature_squeezing.digits: 20: must be 1 to 15`,
+			`:8:57: models[1].feature_squeezing.timeout: 0s: must be positive`,
+		}},
 		{"synthetics.yaml", []string{
 			`:3:14: synthetics[0].retries: retries 20: want 0 to 10`,
 			`:4:20: synthetics[0].request.url: request.url "ftp://model": want an http:// or https:// URL`,

@@ -128,6 +128,17 @@ func (p *parser) validate(cfg *Config) {
 				p.errorAt(path+".outliers.recent", "%d: must be at least 1", o.Recent)
 			}
 		}
+		if q := m.FeatureSqueezing; q != nil {
+			if !(q.Sample > 0 && q.Sample <= 1) {
+				p.errorAt(path+".feature_squeezing.sample", "%g: must be in (0, 1]", q.Sample)
+			}
+			if q.Digits < 1 || q.Digits > 15 {
+				p.errorAt(path+".feature_squeezing.digits", "%d: must be 1 to 15", q.Digits)
+			}
+			if q.Timeout <= 0 {
+				p.errorAt(path+".feature_squeezing.timeout", "%v: must be positive", q.Timeout)
+			}
+		}
 	}
 }
 

@@ -44,6 +44,8 @@ const (
 	MetricSynthDropped    = "driftwatch_probe_results_dropped_total"
 	MetricSuspects        = "driftwatch_adversarial_suspects"
 	MetricSuspectRecords  = "driftwatch_adversarial_records_excluded_total"
+	MetricSqueezes        = "driftwatch_feature_squeezing_requests_total"
+	MetricSqueezeL1       = "driftwatch_feature_squeezing_l1"
 	MetricOutlierRate     = "driftwatch_outlier_rate"
 	MetricOutliers        = "driftwatch_outliers_total"
 )
@@ -85,6 +87,9 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 		Name: MetricSuspectRecords,
 		Help: "Records of clients suspected of adversarial use, kept out of the drift windows (they still count for outliers and the suspect's own signals).",
 	}, []string{"model", "version"})
+	if p.squeezeOut != nil {
+		p.squeezes, p.squeezeL1 = squeezeMetrics(reg)
+	}
 	reg.MustRegister(p.excluded, p.outlierRate, p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
 	p.panics.WithLabelValues("decode")
 }

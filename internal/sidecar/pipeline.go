@@ -63,7 +63,12 @@ type pipeline struct {
 
 	requests, records, decodeErrors, skipped, panics, excluded *prometheus.CounterVec
 	outlierRate                                                *prometheus.GaugeVec
-	unmatched                                                  prometheus.Counter
+	// Feature squeezing: sampled jobs to the worker and back; nil when
+	// no model entry squeezes.
+	squeezeOut, squeezeIn chan *squeezeJob
+	squeezes              *prometheus.CounterVec
+	squeezeL1             *prometheus.HistogramVec
+	unmatched             prometheus.Counter
 }
 
 // watched is one model entry of the config and its detectors.
@@ -79,6 +84,8 @@ type watched struct {
 	// results are rates, asked for once per tick by perTick.
 	outliers *detectors.PerModel[*outlier.Monitor]
 	perTick  *detectors.Runner
+	// squeeze is nil unless the entry has a feature_squeezing section.
+	squeeze *squeezer
 }
 
 func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
@@ -119,6 +126,12 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 			}
 			tmpl.ReferenceName = filepath.Base(m.ReferenceFile)
 			w.ref = m.ReferenceFile
+		}
+		if m.FeatureSqueezing != nil {
+			w.squeeze = newSqueezer(m.FeatureSqueezing)
+			if p.squeezeOut == nil {
+				p.squeezeOut, p.squeezeIn = make(chan *squeezeJob, squeezeQueue), make(chan *squeezeJob, squeezeQueue)
+			}
 		}
 		w.drift = detectors.NewPerModel(maxModelVersions, func(model, version string) (*drift.Monitor, error) {
 			c := tmpl
@@ -178,6 +191,9 @@ func (p *pipeline) run(ctx context.Context, q *proxy.Queue) {
 			continue
 		case now := <-p.alertsDue():
 			p.alerts.flush(now)
+			continue
+		case job := <-p.squeezeIn:
+			p.squeezed(job)
 			continue
 		case r := <-p.synth:
 			res := []obs.Result{r}
@@ -291,6 +307,9 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 		w.perTick.Observe(r)
 		p.global.Observe(r)
 	}
+	if w.squeeze != nil {
+		p.sampleSqueeze(w, e.Path, e.ReqHeader, e.Req, recs, client)
+	}
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]
 	p.evaluate(w, time.Now(), false)
@@ -330,6 +349,9 @@ func (p *pipeline) evaluate(w *watched, now time.Time, tick bool) {
 	p.res = p.global.Results(now, p.res)
 	if tick {
 		p.res = w.perTick.Results(now, p.res)
+		if w.squeeze != nil {
+			p.res = w.squeeze.results(now, p.res)
+		}
 	}
 	if len(p.res) == 0 {
 		return

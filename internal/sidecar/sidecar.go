@@ -401,6 +401,9 @@ func (s *Sidecar) Serve(ctx context.Context, proxyLn, adminLn net.Listener) erro
 	if s.gpu != nil {
 		wg.Go(func() { s.gpu.Run(pipeCtx) })
 	}
+	if s.pipe.squeezeOut != nil {
+		wg.Go(func() { s.pipe.squeezeWorker(pipeCtx, s.rt.Proxy.Upstream) })
+	}
 
 	servers := []*http.Server{
 		{Handler: s.proxy, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
