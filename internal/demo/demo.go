@@ -259,6 +259,7 @@ rules:
     op: ">"
     warning: 0.05
     min_samples: 20
+    keep_firing_for: 30s
     annotations: {summary: "{{.Labels.model}}: {{index .Evidence \"outliers\"}} of {{index .Evidence \"records\"}} records are outliers"}
   - name: adversarial_client
     result: adversarial_suspects
