@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,9 +20,15 @@ import (
 	"github.com/driftwatch/driftwatch/internal/obs"
 )
 
-// calibrationClient is how many reference rows stand for one benign
-// client when the thresholds are calibrated.
-const calibrationClient = 25
+// The thresholds are calibrated on calibrationClients pseudo-clients,
+// each sending distinct reference rows in a random order (fixed seed), as
+// many as a client's ring holds: a client's statistics get lower as its
+// history grows, so the longest history is the one to calibrate on.
+const (
+	calibrationClients = 50
+	calibrationQ       = 0.01
+	minCalibrationRows = 50
+)
 
 // clients watches the clients of one model entry for adversarial use
 // (detectors/adversarial). Only salted hashes of their keys are kept.
@@ -33,6 +40,7 @@ type clients struct {
 	index  map[string]int // name → position in names
 	mean   []float64      // for a feature a record lacks
 	x      []float64      // reused query vector
+	probs  []float64      // reused class probabilities
 }
 
 // newClients standardises on the reference's numeric columns and
@@ -63,8 +71,8 @@ func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, er
 			rows = append(rows, r)
 		}
 	}
-	if len(rows) < 4*calibrationClient {
-		return nil, fmt.Errorf("adversarial: the reference has %d complete rows, want at least %d to calibrate", len(rows), 4*calibrationClient)
+	if len(rows) < minCalibrationRows {
+		return nil, fmt.Errorf("adversarial: the reference has %d complete rows, want at least %d to calibrate", len(rows), minCalibrationRows)
 	}
 	ac := adversarial.Config{Mean: make([]float64, len(cols)), Std: make([]float64, len(cols))}
 	col := make([]float64, len(rows))
@@ -74,11 +82,14 @@ func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, er
 		}
 		ac.Mean[j], ac.Std[j] = stat.PopMeanStdDev(col, nil)
 	}
-	var benign [][][]float64
-	for i := 0; i+calibrationClient <= len(rows); i += calibrationClient {
-		benign = append(benign, rows[i:i+calibrationClient])
+	benign := make([][][]float64, calibrationClients)
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for i := range benign {
+		for _, j := range rng.Perm(len(rows))[:min(len(rows), adversarial.DefaultRing)] {
+			benign[i] = append(benign[i], rows[j])
+		}
 	}
-	ac, err := adversarial.Calibrate(ac, benign, 0.01)
+	ac, err := adversarial.Calibrate(ac, benign, calibrationQ)
 	if err != nil {
 		return nil, fmt.Errorf("adversarial: %w", err)
 	}
@@ -119,7 +130,8 @@ func (c *clients) client(e *proxy.Exchange) string {
 }
 
 // observe gives the detector one record's features (a missing one takes
-// the reference mean).
+// the reference mean) and the model's class probabilities, when its answer
+// has them (see probabilities).
 func (c *clients) observe(client string, r *obs.Record) {
 	copy(c.x, c.mean)
 	for _, f := range r.Features {
@@ -127,7 +139,8 @@ func (c *clients) observe(client string, r *obs.Record) {
 			c.x[j] = f.Num
 		}
 	}
-	c.det.Observe(client, c.x, nil, r.Time)
+	c.probs = probabilities(r, c.probs[:0])
+	c.det.Observe(client, c.x, c.probs, r.Time)
 }
 
 // Suspects implements api.Suspects for every model entry's clients.
