@@ -6,7 +6,9 @@ package obs
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -128,4 +130,30 @@ type Result struct {
 	Severity Severity
 	Samples  int     // observations behind Value; 0 when not applicable
 	Evidence []Field // ordered, most important first
+}
+
+// Probabilities appends to dst the class probabilities of the record's
+// prediction: the first run of at least two numeric prediction values
+// named name[0], name[1], … (as collectors/payload names the columns of a
+// [batch, classes] output) that lie in [0, 1] and sum to 1 within 10⁻³. It
+// returns nil when the prediction has none (a label, a regression, logits).
+func (r *Record) Probabilities(dst []float64) []float64 {
+	for i := 0; i < len(r.Prediction); i++ {
+		base, ok := strings.CutSuffix(r.Prediction[i].Name, "[0]")
+		if !ok {
+			continue
+		}
+		out, sum := dst[:0], 0.0
+		for j := i; j < len(r.Prediction); j++ {
+			v := &r.Prediction[j]
+			if v.Kind != Number || v.Name != base+"["+strconv.Itoa(j-i)+"]" || v.Num < 0 || v.Num > 1 {
+				break
+			}
+			out, sum = append(out, v.Num), sum+v.Num
+		}
+		if len(out) >= 2 && math.Abs(sum-1) <= 1e-3 {
+			return out
+		}
+	}
+	return nil
 }

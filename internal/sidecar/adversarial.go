@@ -131,7 +131,7 @@ func (c *clients) client(e *proxy.Exchange) string {
 
 // observe gives the detector one record's features (a missing one takes
 // the reference mean) and the model's class probabilities, when its answer
-// has them (see probabilities).
+// has them (see obs.Record.Probabilities).
 func (c *clients) observe(client string, r *obs.Record) {
 	copy(c.x, c.mean)
 	for _, f := range r.Features {
@@ -139,7 +139,7 @@ func (c *clients) observe(client string, r *obs.Record) {
 			c.x[j] = f.Num
 		}
 	}
-	c.probs = probabilities(r, c.probs[:0])
+	c.probs = r.Probabilities(c.probs[:0])
 	c.det.Observe(client, c.x, c.probs, r.Time)
 }
 

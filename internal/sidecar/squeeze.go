@@ -75,7 +75,7 @@ func (p *pipeline) sampleSqueeze(w *watched, path string, header http.Header, re
 	}
 	probs := make([][]float64, len(recs))
 	for i := range recs {
-		if probs[i] = probabilities(&recs[i], nil); probs[i] == nil {
+		if probs[i] = recs[i].Probabilities(nil); probs[i] == nil {
 			p.squeezes.WithLabelValues("no_probabilities").Inc()
 			return
 		}
@@ -166,7 +166,7 @@ func (p *pipeline) squeezed(job *squeezeJob) {
 	model, version := p.labels.get(job.model, job.version)
 	var x []float64
 	for i := range recs {
-		if x = probabilities(&recs[i], x[:0]); len(x) != len(job.probs[i]) {
+		if x = recs[i].Probabilities(x[:0]); len(x) != len(job.probs[i]) {
 			p.squeezes.WithLabelValues("error").Inc()
 			return
 		}
@@ -245,31 +245,6 @@ func squeezeNumber(x float64, digits int) float64 {
 	}
 	k := float64(digits - 1 - int(math.Floor(math.Log10(math.Abs(x)))))
 	return math.Round(x*math.Pow(10, k)) / math.Pow(10, k)
-}
-
-// probabilities appends to dst the record's class probabilities: the
-// first run of at least two numeric prediction values named name[0],
-// name[1], … that lie in [0, 1] and sum to 1 (within 10⁻³). It returns nil
-// when the answer has none.
-func probabilities(r *obs.Record, dst []float64) []float64 {
-	for i := 0; i < len(r.Prediction); i++ {
-		base, ok := strings.CutSuffix(r.Prediction[i].Name, "[0]")
-		if !ok {
-			continue
-		}
-		out, sum := dst[:0], 0.0
-		for j := i; j < len(r.Prediction); j++ {
-			v := &r.Prediction[j]
-			if v.Kind != obs.Number || v.Name != base+"["+strconv.Itoa(j-i)+"]" || v.Num < 0 || v.Num > 1 {
-				break
-			}
-			out, sum = append(out, v.Num), sum+v.Num
-		}
-		if len(out) >= 2 && math.Abs(sum-1) <= 1e-3 {
-			return out
-		}
-	}
-	return nil
 }
 
 // l1 is Σ |a_i − b_i|.

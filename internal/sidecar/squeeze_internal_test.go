@@ -2,12 +2,9 @@ package sidecar
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/driftwatch/driftwatch/internal/obs"
 )
 
 func TestSqueezeNumber(t *testing.T) {
@@ -49,27 +46,6 @@ func TestSqueezeJSON(t *testing.T) {
 	}
 	if _, err := squeezeJSON([]byte(`{"instances": [1,`), 2); err == nil || !strings.Contains(err.Error(), "not JSON") {
 		t.Errorf("squeezeJSON of a cut body: %v, want an error", err)
-	}
-}
-
-func TestProbabilities(t *testing.T) {
-	num := func(name string, v float64) obs.Value { return obs.Value{Name: name, Kind: obs.Number, Num: v} }
-	for _, c := range []struct {
-		name string
-		pred []obs.Value
-		want []float64
-	}{
-		{"two classes", []obs.Value{num("label", 1), num("probabilities[0]", 0.2), num("probabilities[1]", 0.8)}, []float64{0.2, 0.8}},
-		{"three classes", []obs.Value{num("p[0]", 0.2), num("p[1]", 0.3), num("p[2]", 0.5)}, []float64{0.2, 0.3, 0.5}},
-		{"scores not summing to 1", []obs.Value{num("logits[0]", 0.2), num("logits[1]", 0.3)}, nil},
-		{"a regression", []obs.Value{num("y", 0.5)}, nil},
-		{"out of [0, 1]", []obs.Value{num("z[0]", -1), num("z[1]", 2)}, nil},
-		{"scores then probabilities", []obs.Value{num("s[0]", 3), num("s[1]", 4), num("q[0]", 0.5), num("q[1]", 0.5)}, []float64{0.5, 0.5}},
-	} {
-		got := probabilities(&obs.Record{Prediction: c.pred}, nil)
-		if fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("%s: probabilities = %v, want %v", c.name, got, c.want)
-		}
 	}
 }
 
