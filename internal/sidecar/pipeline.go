@@ -17,6 +17,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/payload"
 	"github.com/driftwatch/driftwatch/collectors/proxy"
 	"github.com/driftwatch/driftwatch/detectors"
+	"github.com/driftwatch/driftwatch/detectors/adversarial"
 	"github.com/driftwatch/driftwatch/detectors/drift"
 	"github.com/driftwatch/driftwatch/detectors/outlier"
 	"github.com/driftwatch/driftwatch/detectors/performance"
@@ -117,6 +118,9 @@ func newPipeline(rt *config.Runtime, opt Options) (*pipeline, error) {
 				if w.clients, err = newClients(m.Adversarial, ref); err != nil {
 					return nil, fmt.Errorf("%s.adversarial: %w", w.name, err)
 				}
+				w.runner.Add(w.name+".uncertainty", detectors.NewPerModel(maxModelVersions, func(model, version string) (*adversarial.Uncertainty, error) {
+					return adversarial.NewUncertainty(adversarial.UncertaintyConfig{Model: model, Version: version})
+				}))
 			}
 			if m.Outliers != nil {
 				if w.outliers, err = newOutliers(m.Outliers, ref); err != nil {
