@@ -85,7 +85,7 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 	}, []string{"model", "version", "method"})
 	p.excluded = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: MetricSuspectRecords,
-		Help: "Records of clients suspected of adversarial use, kept out of the drift windows (they still count for outliers and the suspect's own signals).",
+		Help: "Records of clients suspected of adversarial use, kept out of the drift and uncertainty windows (they still count for outliers and the suspect's own signals).",
 	}, []string{"model", "version"})
 	if p.squeezeOut != nil {
 		p.squeezes, p.squeezeL1 = squeezeMetrics(reg)

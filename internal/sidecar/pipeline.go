@@ -292,9 +292,9 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	p.records.WithLabelValues(model, version, strconv.FormatBool(recs[0].Synthetic)).Add(float64(len(recs)))
 	var client string
 	for i, r := range recs {
-		// A suspected client's records are kept out of the drift
-		// windows: an attacker's queries should neither fake drift nor
-		// hide it.
+		// A suspected client's records are kept out of the drift and
+		// uncertainty windows (w.runner): an attacker's queries should
+		// neither fake a shift nor hide one.
 		suspect := false
 		if w.clients != nil && !r.Synthetic {
 			if client == "" {
