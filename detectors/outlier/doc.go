@@ -34,8 +34,9 @@
 // # Live detection
 //
 // Monitor wraps a fitted scorer for one model version: it scores each
-// obs.Record, counts data-quality issues (missing, NaN/Inf, outside the
-// reference range), keeps a bounded ring of recent outliers with their
-// most extreme features, and emits the Results named ResultOutlierRate and
-// ResultDataQuality.
+// obs.Record, counts data-quality issues per feature (missing, NaN/Inf,
+// outside the reference range, categories the reference never holds, wrong
+// types), keeps a bounded ring of recent outliers with their most extreme
+// features, and emits the Results named ResultOutlierRate,
+// ResultDataQuality and ResultFeatureQuality.
 package outlier

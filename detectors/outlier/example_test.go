@@ -47,5 +47,9 @@ func ExampleMonitor() {
 	// data_quality_issues {kind="missing", model="m", version="1"} 1 2
 	// data_quality_issues {kind="nan", model="m", version="1"} 0 2
 	// data_quality_issues {kind="out_of_range", model="m", version="1"} 1 2
+	// data_quality_issues {kind="unseen_category", model="m", version="1"} 0 2
+	// data_quality_issues {kind="wrong_type", model="m", version="1"} 0 2
+	// feature_quality_issues {feature="x", kind="out_of_range", model="m", version="1"} 1 2
+	// feature_quality_issues {feature="y", kind="missing", model="m", version="1"} 1 2
 	// x 40
 }

@@ -2,7 +2,9 @@ package outlier
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,21 +27,12 @@ const (
 	// constants); Value is the number of feature values with that issue,
 	// Samples the records. Severity is Info when Value > 0, else OK.
 	ResultDataQuality = "data_quality_issues"
+	// ResultFeatureQuality is ResultDataQuality for one feature of the
+	// reference (label feature): one per feature and kind with issues
+	// since the last call of Results, and one with Value 0 after, so
+	// that an alert on it resolves.
+	ResultFeatureQuality = "feature_quality_issues"
 )
-
-// Kinds of data-quality issue, the kind label of ResultDataQuality.
-const (
-	// QualityMissing: a reference feature absent from the record, of Kind
-	// obs.Missing, or a category where a number is expected.
-	QualityMissing = "missing"
-	// QualityNaN: NaN or ±Inf.
-	QualityNaN = "nan"
-	// QualityOutOfRange: a finite number outside the reference's
-	// [min, max] for that feature.
-	QualityOutOfRange = "out_of_range"
-)
-
-var qualityKinds = [...]string{QualityMissing, QualityNaN, QualityOutOfRange}
 
 // DefaultRecent is the default number of recent outliers a Monitor keeps.
 const DefaultRecent = 100
@@ -52,6 +45,10 @@ type Config struct {
 	Model, Version string
 	Options            // Method, FPR and the method's settings
 	Recent         int // outliers kept for Recent; 0 means DefaultRecent
+	// Categories are the reference's categorical features, by name, with
+	// the categories each holds: their values are checked (unseen
+	// categories, wrong types, missing), not scored.
+	Categories map[string][]string
 }
 
 // FeatureZ is one extreme feature of an outlier.
@@ -87,8 +84,12 @@ type MonitorStats struct {
 // NaN or ±Inf is counted as a data-quality issue and imputed with the
 // reference median before scoring, so one bad value does not by itself
 // make an outlier; a finite value outside the reference range is counted
-// (out_of_range) and scored as it is. Values of names the reference does
-// not have are ignored and counted (Stats). Synthetic records are left out.
+// (out_of_range) and scored as it is. A categorical feature of the
+// reference (Config.Categories) is only checked: missing, a category it
+// never holds (unseen_category), a number (wrong_type). Every issue is
+// counted per feature too (ResultFeatureQuality, Quality). Values of names
+// the reference does not have are ignored and counted (Stats). Synthetic
+// records are left out.
 //
 // Observe and Results must be called from one goroutine, like
 // drift.Monitor; Recent and Stats may be called from any goroutine.
@@ -101,12 +102,13 @@ type Monitor struct {
 	cache    []int // column by position in the last record; -1 none
 	cacheKey []string
 	row      []float64
-	seen     []bool
+	seen     []bool // by feature: numeric ones, then categorical ones
 	top      []Extreme
+	cats     []map[string]bool // the categories of feature len(names)+i
+	quality  *quality
 
 	// Since the last Results.
 	records, outliers int
-	quality           [len(qualityKinds)]int
 	now               time.Time
 
 	mu     sync.Mutex
@@ -128,7 +130,17 @@ func NewMonitor(cfg Config, features []string, ref [][]float64) (*Monitor, error
 		return nil, wrap(fmt.Errorf("no features"))
 	}
 	col := make(map[string]int, len(features))
-	for i, n := range features {
+	all := slices.Clone(features)
+	var cats []map[string]bool
+	for _, n := range slices.Sorted(maps.Keys(cfg.Categories)) {
+		all = append(all, n)
+		set := map[string]bool{}
+		for _, c := range cfg.Categories[n] {
+			set[c] = true
+		}
+		cats = append(cats, set)
+	}
+	for i, n := range all {
 		if n == "" {
 			return nil, wrap(fmt.Errorf("feature %d has no name", i))
 		}
@@ -156,8 +168,8 @@ func NewMonitor(cfg Config, features []string, ref [][]float64) (*Monitor, error
 	}
 	return &Monitor{
 		cfg: cfg, model: model, z: FitRobustZ(ref),
-		names: features, col: col,
-		row: make([]float64, len(features)), seen: make([]bool, len(features)),
+		names: features, col: col, cats: cats, quality: newQuality(all),
+		row: make([]float64, len(features)), seen: make([]bool, len(all)),
 		recent: make([]Outlier, 0, cfg.Recent),
 	}, nil
 }
@@ -182,7 +194,7 @@ func (m *Monitor) column(i int, name string) int {
 		}
 		m.cache[i], m.cacheKey[i] = c, strings.Clone(name)
 		if c >= 0 {
-			m.cacheKey[i] = m.names[c] // no copy of the record's name kept
+			m.cacheKey[i] = m.quality.names[c] // no copy of the record's name kept
 		}
 	}
 	return c
@@ -209,24 +221,33 @@ func (m *Monitor) Observe(r obs.Record) {
 			continue // a repeated name: the first value counts
 		}
 		m.seen[c] = true
+		if c >= len(m.names) {
+			m.checkCategory(c, v)
+			continue
+		}
+		bad := -1
 		switch {
+		case v.Kind == obs.Missing:
+			bad = kMissing
 		case v.Kind != obs.Number:
-			m.quality[0]++
-			m.row[c] = m.z.Median[c]
+			bad = kWrongType
 		case math.IsNaN(v.Num) || math.IsInf(v.Num, 0):
-			m.quality[1]++
+			bad = kNaN
+		case v.Num < m.z.Min[c] || v.Num > m.z.Max[c]:
+			m.quality.add(c, kOutOfRange)
+		}
+		m.row[c] = v.Num
+		if bad >= 0 {
+			m.quality.add(c, bad)
 			m.row[c] = m.z.Median[c]
-		default:
-			if v.Num < m.z.Min[c] || v.Num > m.z.Max[c] {
-				m.quality[2]++
-			}
-			m.row[c] = v.Num
 		}
 	}
 	for c, ok := range m.seen {
 		if !ok {
-			m.quality[0]++
-			m.row[c] = m.z.Median[c]
+			m.quality.add(c, kMissing)
+			if c < len(m.names) {
+				m.row[c] = m.z.Median[c]
+			}
 		}
 	}
 	m.records++
@@ -281,7 +302,8 @@ func (m *Monitor) Stats() MonitorStats {
 
 // Results implements detectors.Detector: when records were observed since
 // the last call, it appends one ResultOutlierRate and one
-// ResultDataQuality per kind for them to dst, and starts a new window.
+// ResultDataQuality per kind and the ResultFeatureQuality of the features
+// with issues for them to dst, and starts a new window.
 func (m *Monitor) Results(now time.Time, dst []obs.Result) []obs.Result {
 	if m.records == 0 {
 		return dst
@@ -310,23 +332,27 @@ func (m *Monitor) Results(now time.Time, dst []obs.Result) []obs.Result {
 			{Key: "threshold", Value: formatFloat(m.model.Threshold)},
 		},
 	})
-	for k, kind := range qualityKinds {
-		sev := obs.OK
-		if m.quality[k] > 0 {
-			sev = obs.Info
-		}
-		dst = append(dst, obs.Result{
-			Name:     ResultDataQuality,
-			Labels:   obs.Labels{"model": m.cfg.Model, "version": m.cfg.Version, "kind": kind},
-			Time:     now,
-			Value:    float64(m.quality[k]),
-			Severity: sev,
-			Samples:  m.records,
-		})
-	}
+	dst = m.quality.results(now, obs.Labels{"model": m.cfg.Model, "version": m.cfg.Version}, m.records, dst)
 	m.records, m.outliers = 0, 0
-	m.quality = [len(qualityKinds)]int{}
 	return dst
 }
+
+// checkCategory counts the issues of v, a value of the categorical
+// feature c.
+func (m *Monitor) checkCategory(c int, v *obs.Value) {
+	switch {
+	case v.Kind == obs.Missing:
+		m.quality.add(c, kMissing)
+	case v.Kind != obs.Category:
+		m.quality.add(c, kWrongType)
+	case !m.cats[c-len(m.names)][v.Str]:
+		m.quality.add(c, kUnseen)
+	}
+}
+
+// Quality returns, per feature and kind, the data-quality issues counted
+// since the Monitor was made (only those with issues); it is safe from any
+// goroutine.
+func (m *Monitor) Quality() []FeatureQuality { return m.quality.counts(nil) }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }

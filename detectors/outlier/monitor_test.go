@@ -1,7 +1,11 @@
 package outlier
 
 import (
+	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,8 +37,21 @@ func TestMonitor(t *testing.T) {
 	}
 	m.Observe(obs.Record{Synthetic: true})
 	res := m.Results(t0.Add(time.Hour), nil)
-	if len(res) != 4 {
-		t.Fatalf("%d results, want 4", len(res))
+	if len(res) < 6 {
+		t.Fatalf("%d results, want at least 6", len(res))
+	}
+	// The per-feature counts add up to the per-kind ones.
+	byKind := map[string]float64{}
+	for _, r := range res[6:] {
+		if r.Name != ResultFeatureQuality || r.Value == 0 {
+			t.Errorf("result %+v, want a feature's issues", r)
+		}
+		byKind[r.Labels["kind"]] += r.Value
+	}
+	for _, r := range res[1:6] {
+		if byKind[r.Labels["kind"]] != r.Value {
+			t.Errorf("%s: %v issues, the features have %v", r.Labels["kind"], r.Value, byKind[r.Labels["kind"]])
+		}
 	}
 	r := res[0]
 	if r.Name != ResultOutlierRate || r.Samples != len(test) || r.Labels.String() != `{method="mahalanobis", model="m", version="v1"}` {
@@ -59,8 +76,8 @@ func TestMonitor(t *testing.T) {
 			t.Errorf("quality result %d: %+v", i, q)
 		}
 	}
-	if res[1].Value != 0 || res[2].Value != 0 || res[3].Value == 0 {
-		t.Errorf("quality counts %v %v %v", res[1].Value, res[2].Value, res[3].Value)
+	if res[1].Value != 0 || res[2].Value != 0 || res[3].Value == 0 || res[4].Value != 0 || res[5].Value != 0 {
+		t.Errorf("quality counts %v %v %v %v %v", res[1].Value, res[2].Value, res[3].Value, res[4].Value, res[5].Value)
 	}
 	rec := m.Recent(nil)
 	if len(rec) != 10 {
@@ -97,7 +114,7 @@ func TestMonitorDataQuality(t *testing.T) {
 		{Name: "a", Kind: obs.Number, Num: math.NaN()},
 		{Name: "b", Kind: obs.Category, Str: "x"},
 		{Name: "zzz", Kind: obs.Number, Num: 1},
-	}}) // c absent: 2 missing, 1 nan
+	}}) // c absent: 1 missing, 1 wrong type, 1 nan
 	m.Observe(obs.Record{Features: []obs.Value{
 		{Name: "a", Kind: obs.Number, Num: math.Inf(1)},
 		{Name: "b", Kind: obs.Number, Num: 3},
@@ -105,10 +122,10 @@ func TestMonitorDataQuality(t *testing.T) {
 	}}) // 1 nan, 1 out of range (and an outlier)
 	res := m.Results(time.Unix(0, 0), nil)
 	got := map[string]float64{}
-	for _, r := range res[1:] {
+	for _, r := range res[1:6] {
 		got[r.Labels["kind"]] = r.Value
 	}
-	if got[QualityMissing] != 2 || got[QualityNaN] != 2 || got[QualityOutOfRange] != 1 {
+	if got[QualityMissing] != 1 || got[QualityNaN] != 2 || got[QualityOutOfRange] != 1 || got[QualityWrongType] != 1 {
 		t.Errorf("quality %v", got)
 	}
 	if res[0].Value != 0.5 || m.Stats().Unknown != 1 {
@@ -117,6 +134,64 @@ func TestMonitorDataQuality(t *testing.T) {
 	// Imputed values are scored at the median: the first record is not an outlier.
 	if rec := m.Recent(nil); len(rec) != 1 || rec[0].Features[0].Name != "c" || rec[0].Features[0].Value != 100 {
 		t.Errorf("recent %+v", rec)
+	}
+}
+
+// TestMonitorCategories: a categorical feature of the reference is
+// checked, not scored, and every issue is counted per feature; a feature's
+// result comes once more with 0 after its issues stop, then no more.
+func TestMonitorCategories(t *testing.T) {
+	var ref [][]float64
+	for i := range 20 {
+		ref = append(ref, []float64{float64(i)})
+	}
+	m, err := NewMonitor(Config{Model: "m", Version: "1", Options: Options{Method: MethodZScore},
+		Categories: map[string][]string{"site": {"a", "b"}}}, []string{"x"}, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := func(v string) obs.Value { return obs.Value{Name: "site", Kind: obs.Category, Str: v} }
+	x := obs.Value{Name: "x", Kind: obs.Number, Num: 3}
+	for _, f := range [][]obs.Value{
+		{x, cat("a")},
+		{x, cat("c")}, // unseen
+		{x, {Name: "site", Kind: obs.Number, Num: 2}}, // wrong type
+		{x, {Name: "site", Kind: obs.Missing}},        // missing
+		{x},                                           // missing
+		{{Name: "x", Kind: obs.Category, Str: "3"}, cat("b")}, // wrong type
+	} {
+		m.Observe(obs.Record{Features: f})
+	}
+	feature := func(res []obs.Result) map[string]float64 {
+		got := map[string]float64{}
+		for _, r := range res {
+			if r.Name == ResultFeatureQuality {
+				got[r.Labels["feature"]+" "+r.Labels["kind"]] = r.Value
+			}
+		}
+		return got
+	}
+	want := map[string]float64{"site unseen_category": 1, "site wrong_type": 1, "site missing": 2, "x wrong_type": 1}
+	if got := feature(m.Results(time.Unix(0, 0), nil)); !maps.Equal(got, want) {
+		t.Errorf("feature results %v, want %v", got, want)
+	}
+	if s := m.Stats(); s.Unknown != 0 {
+		t.Errorf("stats %+v: the categorical feature is known", s)
+	}
+	m.Observe(obs.Record{Features: []obs.Value{x, cat("c")}})
+	want = map[string]float64{"site unseen_category": 1, "site wrong_type": 0, "site missing": 0, "x wrong_type": 0}
+	if got := feature(m.Results(time.Unix(1, 0), nil)); !maps.Equal(got, want) {
+		t.Errorf("next window: feature results %v, want %v (zeros once)", got, want)
+	}
+	m.Observe(obs.Record{Features: []obs.Value{x, cat("a")}})
+	want = map[string]float64{"site unseen_category": 0}
+	if got := feature(m.Results(time.Unix(2, 0), nil)); !maps.Equal(got, want) {
+		t.Errorf("third window: feature results %v, want %v", got, want)
+	}
+	q := m.Quality()
+	slices.SortFunc(q, func(a, b FeatureQuality) int { return strings.Compare(a.Feature+a.Kind, b.Feature+b.Kind) })
+	if fmt.Sprint(q) != "[{site missing 2} {site unseen_category 2} {site wrong_type 1} {x wrong_type 1}]" {
+		t.Errorf("Quality() = %v", q)
 	}
 }
 

@@ -48,6 +48,7 @@ const (
 	MetricSqueezeL1       = "driftwatch_feature_squeezing_l1"
 	MetricOutlierRate     = "driftwatch_outlier_rate"
 	MetricOutliers        = "driftwatch_outliers_total"
+	MetricDataQuality     = "driftwatch_data_quality_issues_total"
 )
 
 func (p *pipeline) registerMetrics(reg prometheus.Registerer) {

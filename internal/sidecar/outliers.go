@@ -51,12 +51,24 @@ func newOutliers(cfg *config.OutlierConfig, ref []drift.Column) (*detectors.PerM
 	if len(names) == 0 {
 		return nil, fmt.Errorf("the reference has no numeric feature")
 	}
+	cats := map[string][]string{}
+	for _, col := range ref {
+		if col.Categorical && !isPrediction(col.Name) {
+			set := map[string]bool{}
+			for _, v := range col.Str {
+				if v != "" && !set[v] {
+					set[v] = true
+					cats[col.Name] = append(cats[col.Name], v)
+				}
+			}
+		}
+	}
 	if err := cfg.Options().Validate(len(rows)); err != nil {
 		return nil, fmt.Errorf("%w (complete rows of the reference)", err)
 	}
 	return detectors.NewPerModel(maxModelVersions, func(model, version string) (*outlier.Monitor, error) {
 		return outlier.NewMonitor(outlier.Config{
-			Model: model, Version: version, Options: cfg.Options(), Recent: cfg.Recent,
+			Model: model, Version: version, Options: cfg.Options(), Recent: cfg.Recent, Categories: cats,
 		}, names, rows)
 	}), nil
 }
@@ -106,15 +118,24 @@ func (p *pipeline) Outliers(model string) []api.Outlier {
 	return out
 }
 
-var descOutliers = prometheus.NewDesc(MetricOutliers,
-	"Records scored above the outlier threshold of their model version (set for a target false-positive rate on the reference), by method.",
-	[]string{"model", "version", "method"}, nil)
+var (
+	descOutliers = prometheus.NewDesc(MetricOutliers,
+		"Records scored above the outlier threshold of their model version (set for a target false-positive rate on the reference), by method.",
+		[]string{"model", "version", "method"}, nil)
+	descQuality = prometheus.NewDesc(MetricDataQuality,
+		"Feature values with a data-quality issue, by feature of the reference and kind: missing, nan (NaN or ±Inf), out_of_range (of the reference), unseen_category, wrong_type. Only features with issues are listed.",
+		[]string{"model", "version", "feature", "kind"}, nil)
+)
 
-// collectOutliers reports the outlier counters of every model version.
+// collectOutliers reports the outlier and data-quality counters of every
+// model version.
 func (p *pipeline) collectOutliers(ch chan<- prometheus.Metric) {
 	p.eachOutlierMonitor(func(m, v string, mon *outlier.Monitor) {
 		ch <- prometheus.MustNewConstMetric(descOutliers, prometheus.CounterValue,
 			float64(mon.Stats().Outliers), m, v, string(mon.Model().Method))
+		for _, q := range mon.Quality() {
+			ch <- prometheus.MustNewConstMetric(descQuality, prometheus.CounterValue, float64(q.Count), m, v, q.Feature, q.Kind)
+		}
 	})
 }
 

@@ -97,6 +97,7 @@ rules:
 		metrics := string(get(t, sc.admin, "/metrics", http.StatusOK))
 		alerts := string(get(t, sc.admin, "/api/v1/alerts", http.StatusOK))
 		ok := strings.Contains(metrics, `driftwatch_outliers_total{method="iforest",model="breast-cancer",version=""}`) &&
+			strings.Contains(metrics, `driftwatch_data_quality_issues_total{feature="mean fractal dimension",kind="out_of_range",model="breast-cancer",version=""} 3`) &&
 			strings.Contains(metrics, `driftwatch_outlier_rate{method="iforest",model="breast-cancer",version=""}`) &&
 			strings.Contains(alerts, `"alertname":"outliers"`)
 		if ok {
