@@ -2,6 +2,7 @@ package outlier
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -112,13 +113,32 @@ func (o Options) Validate(rows int) error {
 //
 // Cost: zscore O(n·d); mahalanobis O(n·d²); iforest 6 forests; knn's
 // leave-one-out is O(n²·d), so keep a knn reference to thousands of rows.
-// It returns the error of Validate.
+// It returns the error of Validate, or one naming the first row that is
+// ragged or has a NaN or ±Inf.
 func Fit(ref [][]float64, o Options) (*Model, error) {
 	if err := o.Validate(len(ref)); err != nil {
 		return nil, err
 	}
-	if len(ref) > 0 {
-		checkRef(ref)
+	for i, r := range ref {
+		if len(r) == 0 || len(r) != len(ref[0]) {
+			return nil, fmt.Errorf("reference row %d has %d values, row 0 has %d", i, len(r), len(ref[0]))
+		}
+		for j, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("reference row %d, column %d is %v: want finite values", i, j, v)
+			}
+		}
+	}
+	if o.Method == MethodMahalanobis {
+		for j := range ref[0] {
+			var ss float64
+			for _, r := range ref {
+				ss += r[j] * r[j]
+			}
+			if math.IsInf(ss, 0) {
+				return nil, fmt.Errorf("reference column %d: values too large for mahalanobis (their squares overflow); rescale it", j)
+			}
+		}
 	}
 	o.defaults()
 	fit := fitters[o.Method]

@@ -92,7 +92,7 @@ func (m *KNN) score(x []float64, skip int) float64 {
 			t := u[j] - a
 			s += t * t
 		}
-		if s >= worst {
+		if !(s < worst) { // NaN (from overflowed scaling) is as far as +Inf
 			continue
 		}
 		if len(best) < m.K {
@@ -104,7 +104,10 @@ func (m *KNN) score(x []float64, skip int) float64 {
 			best[p], best[p-1] = best[p-1], best[p]
 		}
 	}
-	return math.Sqrt(best[len(best)-1])
+	if len(best) < m.K {
+		return math.Inf(1) // fewer than k rows at a finite distance
+	}
+	return math.Sqrt(best[m.K-1])
 }
 
 // scoreBatch implements batchScorer with the expansion

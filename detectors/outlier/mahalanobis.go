@@ -192,5 +192,8 @@ func (m *Mahalanobis) Score(x []float64) float64 {
 		z[i] = v
 		sum += v * v
 	}
+	if math.IsNaN(sum) {
+		return math.Inf(1) // Inf − Inf from a row so far out that it overflowed
+	}
 	return sum
 }

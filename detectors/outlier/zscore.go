@@ -76,7 +76,9 @@ func FitRobustZ(ref [][]float64) *RobustZ {
 		if s == 0 {
 			s = math.Sqrt(math.Pi/2) * meanAD
 		}
-		z.Median[j], z.Scale[j] = med, s
+		// Deviations of values near ±MaxFloat64 overflow; a finite scale
+		// keeps z from being Inf/Inf = NaN.
+		z.Median[j], z.Scale[j] = med, min(s, math.MaxFloat64)
 	}
 	return z
 }
@@ -94,7 +96,7 @@ func median(a []float64) float64 {
 	for _, v := range a[1 : n/2] {
 		lo = max(lo, v)
 	}
-	return (lo + hi) / 2
+	return lo/2 + hi/2 // (lo + hi)/2 without overflow; the same otherwise
 }
 
 // selectK reorders a so that a[k] is its k-th smallest value, with no
