@@ -1,8 +1,9 @@
 #!/bin/sh
 # Outlier scorers against scikit-learn, in one run:
 #   1. ROC AUC on testdata/breast-cancer-outliers (benign train, malignant
-#      outliers): ours (go test -run AUC -v) and sklearn's
-#      (bench/outlier_sklearn.py);
+#      outliers) and testdata/digits-outliers (digits 1-9 train, zeros
+#      outliers): ours (go test -run TestAUC -v) and sklearn's
+#      (bench/outlier_sklearn.py --seeds);
 #   2. fit + score of 100,000 x 20 rows: ours (go test -bench FitScore) and
 #      sklearn's (bench/outlier_timing.py).
 # Needs Debian's /usr/bin/python3 with python3-sklearn.
@@ -10,11 +11,14 @@
 set -eu
 PY=${PY:-/usr/bin/python3}
 cd "$(dirname "$0")/.."
-echo "== ROC AUC, breast cancer (train: 200 benign; test: 157 benign + 212 malignant)"
+echo "== ROC AUC: breast cancer (train: 200 benign; test: 157 benign + 212 malignant),"
+echo "   digits (train: 400 of 1-9; test: 400 of 1-9 + 80 zeros)"
 echo "-- driftwatch"
-go test ./detectors/outlier/ -run 'TestAUCBreastCancer' -count=1 -v | grep -E 'AUC [0-9]'
-echo "-- scikit-learn"
-"$PY" bench/outlier_sklearn.py
+go test ./detectors/outlier/ -run 'TestAUC' -count=1 -v | grep -E '^=== RUN|AUC [0-9]' | sed 's/=== RUN   TestAUC\///'
+for d in breast-cancer-outliers digits-outliers; do
+	echo "-- scikit-learn, $d"
+	"$PY" bench/outlier_sklearn.py --seeds "testdata/$d" 2>/dev/null
+done
 echo
 echo "== fit + score, 100,000 x 20"
 echo "-- driftwatch ($(nproc) CPUs)"
