@@ -30,9 +30,12 @@ const (
 
 	// Outliers and adversarial clients (detectors/outlier,
 	// detectors/adversarial).
-	mOutlierRate = "driftwatch_outlier_rate"         // gauge {model, version, method}: share of the last second flagged
-	mOutliers    = "driftwatch_outliers_total"       // counter {model, version, method}
-	mSuspects    = "driftwatch_adversarial_suspects" // gauge {signal}: clients suspected now; signal stateful|extraction|boundary
+	mOutlierRate = "driftwatch_outlier_rate"                       // gauge {model, version, method}: share of the last second flagged
+	mOutliers    = "driftwatch_outliers_total"                     // counter {model, version, method}
+	mSuspects    = "driftwatch_adversarial_suspects"               // gauge {signal}: clients suspected now; signal stateful|extraction|boundary
+	mQuality     = "driftwatch_data_quality_issues_total"          // counter {model, version, feature, kind}
+	mExcluded    = "driftwatch_adversarial_records_excluded_total" // counter {model, version}: suspects' records kept out of the windows
+	mSqueezeL1   = "driftwatch_feature_squeezing_l1"               // histogram {model, version}: query its _bucket
 
 	// Alerts and their delivery (alerts/...).
 	mAlerts        = "driftwatch_alerts"

@@ -111,6 +111,17 @@ func Overview() (dashboard.Dashboard, error) {
 		units.Short,
 		query{"sum by (signal) (" + s(mSuspects, onInstance) + ")", "{{signal}}"}).
 		Min(0))
+	g.add(8, 8, timeSeries("Data-quality issues per second", "Feature values missing, NaN, out of the reference's range, of an unseen category or of the wrong type: the 10 worst features.",
+		units.OpsPerSecond,
+		query{"topk(10, sum by (model, feature, kind) (" + rate(s(mQuality, onModel)) + "))", "{{model}} {{feature}} {{kind}}"}))
+	g.add(8, 8, timeSeries("Suspects' records kept out", "Records of suspected clients kept out of the drift and uncertainty windows, per second.",
+		units.OpsPerSecond,
+		query{"sum by (model, version) (" + rate(s(mExcluded, onModel)) + ")", "{{model}} {{version}}"}))
+	g.add(8, 8, timeSeries("Feature squeezing", "L1 distance between the answers to sampled requests and to their squeezed copies (0 to 2; models with feature_squeezing): adversarial inputs move far more than natural ones.",
+		units.Short,
+		query{quantile(0.5, mSqueezeL1, onModel), "p50"},
+		query{quantile(0.99, mSqueezeL1, onModel), "p99"}).
+		Min(0))
 	g.add(16, 8, timeSeries("Model performance", "Last labelled window, per model version: accuracy, precision, recall (classifiers) or mae, rmse (regressors).",
 		units.Short,
 		query{"avg by (model, version, metric) (" + s(mPerformance, onModel) + ")", "{{model}} {{version}} {{metric}}"}))
