@@ -49,6 +49,10 @@ type Config struct {
 	// the categories each holds: their values are checked (unseen
 	// categories, wrong types, missing), not scored.
 	Categories map[string][]string
+	// Fitted, when set, is a Model already fitted on the same reference
+	// (by Fit with the same Options), shared by the Monitors of several
+	// model versions; nil fits one.
+	Fitted *Model
 }
 
 // FeatureZ is one extreme feature of an outlier.
@@ -159,9 +163,12 @@ func NewMonitor(cfg Config, features []string, ref [][]float64) (*Monitor, error
 			}
 		}
 	}
-	model, err := Fit(ref, cfg.Options)
-	if err != nil {
-		return nil, wrap(err)
+	model := cfg.Fitted
+	if model == nil {
+		var err error
+		if model, err = Fit(ref, cfg.Options); err != nil {
+			return nil, wrap(err)
+		}
 	}
 	if cfg.Recent <= 0 {
 		cfg.Recent = DefaultRecent

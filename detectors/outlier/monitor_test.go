@@ -291,3 +291,32 @@ func TestCalibrationFPR(t *testing.T) {
 type obsRecord = obs.Record
 
 var benchTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestMonitorShared: monitors of several versions share a model fitted
+// once, and score alike.
+func TestMonitorShared(t *testing.T) {
+	names, train, test, _ := loadSplit(t)
+	o := Options{Method: MethodKNN}
+	fitted, err := Fit(train, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewMonitor(Config{Version: "1", Options: o, Fitted: fitted}, names, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewMonitor(Config{Version: "2", Options: o}, names, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Model() != fitted || b.Model() == fitted {
+		t.Fatal("the fitted model was not used as given")
+	}
+	for _, x := range test[:50] {
+		oa, sa := a.Model().Outlier(x)
+		ob, sb := b.Model().Outlier(x)
+		if oa != ob || sa != sb {
+			t.Fatalf("shared model scores %v (%v), own fit %v (%v)", sa, oa, sb, ob)
+		}
+	}
+}

@@ -43,9 +43,10 @@ func referenceRows(ref []drift.Column) (names []string, rows [][]float64) {
 }
 
 // newOutliers returns the outlier monitors of a model entry, one per
-// model version, each fitted on the reference's numeric features. The
-// options are checked against the reference here, so that a bad section
-// stops the sidecar at start rather than at the first record.
+// model version, sharing one scorer fitted on the reference's numeric
+// features here, at start: a bad section stops the sidecar then, and a new
+// model version does not hold up the pipeline with a fit (k-NN's is
+// quadratic in the reference's rows).
 func newOutliers(cfg *config.OutlierConfig, ref []drift.Column) (*detectors.PerModel[*outlier.Monitor], error) {
 	names, rows := referenceRows(ref)
 	if len(names) == 0 {
@@ -63,12 +64,13 @@ func newOutliers(cfg *config.OutlierConfig, ref []drift.Column) (*detectors.PerM
 			}
 		}
 	}
-	if err := cfg.Options().Validate(len(rows)); err != nil {
+	fitted, err := outlier.Fit(rows, cfg.Options())
+	if err != nil {
 		return nil, fmt.Errorf("%w (complete rows of the reference)", err)
 	}
 	return detectors.NewPerModel(maxModelVersions, func(model, version string) (*outlier.Monitor, error) {
 		return outlier.NewMonitor(outlier.Config{
-			Model: model, Version: version, Options: cfg.Options(), Recent: cfg.Recent, Categories: cats,
+			Model: model, Version: version, Options: cfg.Options(), Recent: cfg.Recent, Categories: cats, Fitted: fitted,
 		}, names, rows)
 	}), nil
 }
