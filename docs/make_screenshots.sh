@@ -19,5 +19,5 @@ go run ./cmd/driftwatch demo --duration 30s > "$tmp/demo.txt" 2>/dev/null
 	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' "$tmp/demo.txt"
 	echo '</pre>'
 } > "$tmp/demo.html"
-shot "$tmp/demo.html" 1400,2400 docs/demo.png
+shot "$tmp/demo.html" 1400,1800 docs/demo.png
 ls -l docs/*.png
