@@ -47,36 +47,20 @@ type clients struct {
 // calibrates the thresholds on its rows, split into pseudo-clients.
 func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, error) {
 	c := &clients{header: http.CanonicalHeaderKey(cfg.ClientHeader), index: map[string]int{}}
-	var cols [][]float64
-	for _, col := range ref {
-		if !col.Categorical && len(col.Num) > 0 && !isPrediction(col.Name) {
-			c.index[col.Name] = len(c.names)
-			c.names = append(c.names, col.Name)
-			cols = append(cols, col.Num)
-		}
-	}
-	if len(cols) == 0 {
+	names, rows := referenceRows(ref)
+	if len(names) == 0 {
 		return nil, fmt.Errorf("adversarial: the reference has no numeric feature")
 	}
-	n := len(cols[0])
-	rows := make([][]float64, 0, n)
-	for i := range n {
-		r := make([]float64, len(cols))
-		ok := true
-		for j, col := range cols {
-			r[j] = col[i]
-			ok = ok && !math.IsNaN(col[i])
-		}
-		if ok {
-			rows = append(rows, r)
-		}
+	c.names = names
+	for j, name := range names {
+		c.index[name] = j
 	}
 	if len(rows) < minCalibrationRows {
 		return nil, fmt.Errorf("adversarial: the reference has %d complete rows, want at least %d to calibrate", len(rows), minCalibrationRows)
 	}
-	ac := adversarial.Config{Mean: make([]float64, len(cols)), Std: make([]float64, len(cols))}
+	ac := adversarial.Config{Mean: make([]float64, len(names)), Std: make([]float64, len(names))}
 	col := make([]float64, len(rows))
-	for j := range cols {
+	for j := range names {
 		for i, r := range rows {
 			col[i] = r[j]
 		}
@@ -97,7 +81,7 @@ func newClients(cfg *config.AdversarialConfig, ref []drift.Column) (*clients, er
 		return nil, err
 	}
 	c.mean = ac.Mean
-	c.x = make([]float64, len(cols))
+	c.x = make([]float64, len(names))
 	if s := cfg.Salt.Reveal(); s != "" {
 		secret, err := obs.LoadSecret(s)
 		if err != nil {

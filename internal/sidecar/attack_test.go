@@ -51,10 +51,7 @@ func TestAttackHarness(t *testing.T) {
 		t.Skip("the harness sends about 8,400 requests to a real model server")
 	}
 	model := testenv.ModelServer(t)
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %s
 listen: 127.0.0.1:0

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -48,10 +47,7 @@ func TestDriftEvidenceDelivered(t *testing.T) {
 		}
 	}))
 	defer peer.Close()
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	t.Setenv("DW_TEST_DD_KEY", "0123456789abcdef0123456789abcdef")
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %[1]s

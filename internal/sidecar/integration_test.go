@@ -305,6 +305,16 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // readRows reads a breast-cancer CSV of testdata/ as feature name → value
 // rows, leaving out the diagnosis (the label).
+// referenceCSV is the absolute path of the breast-cancer reference.
+func referenceCSV(t *testing.T) string {
+	t.Helper()
+	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
 func readRows(t *testing.T, name string) []map[string]float64 {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "breast-cancer", name))

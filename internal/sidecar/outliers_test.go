@@ -21,10 +21,7 @@ import (
 // metrics, and fire the outlier rule.
 func TestOutliers(t *testing.T) {
 	up := oipUpstream(t)
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %s
 listen: 127.0.0.1:0
@@ -113,10 +110,7 @@ rules:
 // TestOutliersConfigErrors: a section that cannot work is refused with an
 // error naming it, by the config checks or at start.
 func TestOutliersConfigErrors(t *testing.T) {
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	for _, c := range []struct{ section, want string }{
 		{"{method: knn, k: 100000}", "knn needs at least 100002 (complete rows of the reference)"},
 		{"{method: lof}", `models[0].outliers`},

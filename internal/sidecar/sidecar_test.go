@@ -167,10 +167,7 @@ func TestDecoderPanic(t *testing.T) {
 // label column, which the traffic does not carry.
 func TestReferenceFile(t *testing.T) {
 	up := oipUpstream(t)
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %s
 listen: 127.0.0.1:0
@@ -291,10 +288,7 @@ func TestNotifications(t *testing.T) {
 		payloads = append(payloads, p)
 	}))
 	defer hook.Close()
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %s
 listen: 127.0.0.1:0
@@ -476,10 +470,7 @@ func TestNoGPU(t *testing.T) {
 // rows are not.
 func TestAdversarialClients(t *testing.T) {
 	up := oipUpstream(t)
-	ref, err := filepath.Abs(filepath.Join("..", "..", "testdata", "breast-cancer", "reference.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceCSV(t)
 	sc := startSidecar(t, fmt.Sprintf(`
 upstream: %s
 listen: 127.0.0.1:0
