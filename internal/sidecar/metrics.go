@@ -70,7 +70,7 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 	}, []string{"reason"})
 	p.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: MetricPanics,
-		Help: "Panics recovered in the pipeline, by stage; the exchange was dropped and traffic was unaffected.",
+		Help: "Panics recovered in the pipeline, by stage: decode (the exchange was dropped), adversarial (the client signals skipped the record); traffic was unaffected.",
 	}, []string{"stage"})
 	p.unmatched = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: MetricUnmatched,
@@ -93,6 +93,9 @@ func (p *pipeline) registerMetrics(reg prometheus.Registerer) {
 	}
 	reg.MustRegister(p.excluded, p.outlierRate, p.requests, p.records, p.decodeErrors, p.skipped, p.panics, p.unmatched, p.synthDropped)
 	p.panics.WithLabelValues("decode")
+	if p.watchesClients() {
+		p.panics.WithLabelValues("adversarial")
+	}
 }
 
 // collector reports, on each scrape, the state the detectors keep: the last

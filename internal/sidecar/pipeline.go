@@ -300,8 +300,7 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 			if client == "" {
 				client = w.clients.client(e)
 			}
-			w.clients.observe(client, &recs[i])
-			suspect = len(w.clients.det.Flags(client)) > 0
+			suspect = p.observeClient(w, client, &recs[i])
 		}
 		if suspect {
 			p.excluded.WithLabelValues(model, version).Inc()
@@ -317,6 +316,25 @@ func (p *pipeline) handle(e *proxy.Exchange) {
 	clear(recs) // drop references to the values for the garbage collector
 	p.recs = recs[:0]
 	p.evaluate(w, time.Now(), false)
+}
+
+// observeClient gives a record to w's client signals and says whether its
+// client is suspected, recovering a panic like decode does (the record is
+// then not a suspect's).
+func (p *pipeline) observeClient(w *watched, client string, r *obs.Record) (suspect bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.panics.WithLabelValues("adversarial").Inc()
+			if now := time.Now(); now.Sub(p.panicLog) >= time.Minute {
+				p.panicLog = now
+				p.log.Error("client signals panicked; record skipped by them, traffic unaffected",
+					"model_entry", w.name, "panic", clip(fmt.Sprint(v), 512), "stack", clip(string(debug.Stack()), 4096))
+			}
+			suspect = false
+		}
+	}()
+	w.clients.observe(client, r)
+	return len(w.clients.det.Flags(client)) > 0
 }
 
 // decode runs the model's decoder, recovering a panic: it is counted and
