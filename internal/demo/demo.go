@@ -265,7 +265,7 @@ rules:
     result: adversarial_suspects
     op: ">="
     warning: 1
-    annotations: {summary: "{{.Value}} client(s) suspected of adversarial use ({{.Labels.signal}} signal); see /api/v1/suspects"}
+    annotations: {summary: "{{.Labels.model}}: {{.Value}} client(s) suspected of adversarial use ({{.Labels.signal}} signal); see /api/v1/suspects"}
   - name: synthetic_failed
     result: probe_success
     op: "<"

@@ -55,7 +55,7 @@ func TestDemo(t *testing.T) {
 	if sum.ChecksPassed < 1 || sum.ChecksFailed != 0 {
 		t.Errorf("synthetic checks: %d passed, %d failed", sum.ChecksPassed, sum.ChecksFailed)
 	}
-	for _, want := range []string{"/metrics", "/api/v1/drift", "no drift", "DRIFT in", "ALERT model_drift", "ALERT outliers", "SUSPECT", "(the adversarial client", "outlier: request", "[FIRING] console", "webhook receiver: got a firing notification", "== summary"} {
+	for _, want := range []string{"/metrics", "/api/v1/drift", "no drift", "DRIFT in", "ALERT model_drift", "ALERT outliers", "SUSPECT", "breast-cancer: 1 client(s) suspected", "(the adversarial client", "outlier: request", "[FIRING] console", "webhook receiver: got a firing notification", "== summary"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the output lacks %q", want)
 		}

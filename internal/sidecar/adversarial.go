@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"math"
@@ -143,10 +144,24 @@ func (p *pipeline) Suspects() []api.Suspect {
 }
 
 // clientResults appends the adversarial results of every model entry.
+// A model entry that names its model (payload.model or match.model) has
+// that name as their model label, for the rules' summaries; the signals
+// are per entry, not per model version.
 func (p *pipeline) clientResults(now time.Time, dst []obs.Result) []obs.Result {
 	for _, w := range p.models {
-		if w.clients != nil {
-			dst = w.clients.det.Results(now, dst)
+		if w.clients == nil {
+			continue
+		}
+		start := len(dst)
+		dst = w.clients.det.Results(now, dst)
+		if model := cmp.Or(w.cfg.Payload.Model, w.cfg.Match.Model); model != "" {
+			for i := range dst[start:] {
+				r := &dst[start+i]
+				if r.Labels == nil {
+					r.Labels = obs.Labels{}
+				}
+				r.Labels["model"] = model
+			}
 		}
 	}
 	return dst
