@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,9 @@ const ResultSqueezeL1 = "feature_squeezing_l1"
 // squeezeQueue bounds the squeezed requests waiting or in flight; a
 // sampled request finding it full is skipped (counted as busy).
 const squeezeQueue = 4
+
+// maxSqueezeBody bounds a squeezed request decompressed, and its answer.
+const maxSqueezeBody = 64 << 20
 
 // squeezeJob is one sampled request: what the pipeline knew of it, then
 // what the worker got for its squeezed copy.
@@ -81,14 +85,16 @@ func (p *pipeline) sampleSqueeze(w *watched, path string, header http.Header, re
 		}
 	}
 	job := &squeezeJob{
-		w: w, path: path, header: http.Header{}, probs: probs,
+		w: w, path: path, header: header.Clone(), probs: probs,
 		model: recs[0].Model, version: recs[0].Version, client: client, requestID: recs[0].RequestID,
 		body: bytes.Clone(req),
 	}
-	for _, k := range []string{"Content-Type", "Authorization"} {
-		if v := header.Get(k); v != "" {
-			job.header.Set(k, v)
-		}
+	// The copy goes with the client's headers (authentication, model
+	// headers), minus those of the connection and the body, which is
+	// re-encoded; it is a request of its own.
+	for _, k := range []string{"Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer",
+		"Transfer-Encoding", "Upgrade", "Content-Length", obs.HeaderRequestID} {
+		job.header.Del(k)
 	}
 	job.header.Set(obs.HeaderSynthetic, "1")
 	select {
@@ -111,7 +117,13 @@ func (p *pipeline) squeezeWorker(ctx context.Context, upstream string) {
 		case job = <-p.squeezeOut:
 		}
 		cfg := job.w.squeeze.cfg
-		job.squeezed, job.err = squeezeJSON(job.body, cfg.Digits)
+		if job.header.Get("Content-Encoding") == "gzip" {
+			job.body, job.err = gunzip(job.body)
+			job.header.Del("Content-Encoding")
+		}
+		if job.err == nil {
+			job.squeezed, job.err = squeezeJSON(job.body, cfg.Digits)
+		}
 		if job.err == nil {
 			job.status, job.resp, job.err = post(ctx, client, strings.TrimSuffix(upstream, "/")+job.path, job.header, job.squeezed, cfg.Timeout)
 		}
@@ -121,6 +133,19 @@ func (p *pipeline) squeezeWorker(ctx context.Context, upstream string) {
 		case p.squeezeIn <- job:
 		}
 	}
+}
+
+// gunzip returns the decompressed body, up to maxSqueezeBody bytes.
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, maxSqueezeBody+1))
+	if err == nil && len(out) > maxSqueezeBody {
+		err = fmt.Errorf("feature squeezing: the request is over %d bytes decompressed", maxSqueezeBody)
+	}
+	return out, err
 }
 
 func post(ctx context.Context, client *http.Client, url string, header http.Header, body []byte, timeout time.Duration) (int, []byte, error) {
@@ -136,7 +161,7 @@ func post(ctx context.Context, client *http.Client, url string, header http.Head
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSqueezeBody))
 	return resp.StatusCode, b, err
 }
 

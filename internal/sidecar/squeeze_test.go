@@ -1,6 +1,8 @@
 package sidecar_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +20,9 @@ import (
 // TestFeatureSqueezing runs the sidecar with every request squeezed in
 // front of a model whose answer turns steeply at x = 15: a natural input
 // far from there moves little when squeezed, an input placed just past
-// the boundary (as an attack would) flips back.
+// the boundary (as an attack would) flips back. The model wants an API
+// key, and one request comes gzip-compressed: the copies carry the key and
+// are sent decompressed.
 func TestFeatureSqueezing(t *testing.T) {
 	var (
 		mu        sync.Mutex
@@ -30,7 +34,20 @@ func TestFeatureSqueezing(t *testing.T) {
 				Data []float64 `json:"data"`
 			} `json:"inputs"`
 		}
-		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Api-Key") != "k" {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		body := r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, _ := io.ReadAll(body)
 		if err := json.Unmarshal(b, &req); err != nil || len(req.Inputs) != 1 || len(req.Inputs[0].Data) != 1 {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -57,16 +74,20 @@ rules:
     op: ">"
     warning: 0.5
 `, model.URL))
-	send := func(x float64) {
-		body := fmt.Sprintf(`{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[%g]}]}`, x)
-		resp, err := http.Post("http://"+sc.proxy+"/v2/models/m/infer", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
+	send := func(x float64, compress bool) {
+		body := []byte(fmt.Sprintf(`{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[%g]}]}`, x))
+		header := map[string]string{"X-Api-Key": "k"}
+		if compress {
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			zw.Write(body)
+			zw.Close()
+			body, header["Content-Encoding"] = b.Bytes(), "gzip"
 		}
-		resp.Body.Close()
+		postJSON(t, "http://"+sc.proxy+"/v2/models/m/infer", body, header).Body.Close()
 	}
-	for _, x := range []float64{11.42, 20.57, 13.54, 17.99, 12.45} {
-		send(x)
+	for i, x := range []float64{11.42, 20.57, 13.54, 17.99, 12.45} {
+		send(x, i == 2)
 	}
 	// waitFor polls path on the admin listener until it shows want.
 	waitFor := func(path, want string) string {
@@ -87,7 +108,7 @@ rules:
 	if alerts := string(get(t, sc.admin, "/api/v1/alerts", http.StatusOK)); strings.Contains(alerts, "squeezed_far") {
 		t.Fatalf("natural inputs fired the rule: %s", alerts)
 	}
-	send(15.04) // p = 0.88; squeezed to 15, p = 0.5: L1 = 0.76
+	send(15.04, false) // p = 0.88; squeezed to 15, p = 0.5: L1 = 0.76
 	waitFor("/api/v1/alerts", `"alertname":"squeezed_far"`)
 	m := waitFor("/metrics", `driftwatch_feature_squeezing_requests_total{result="compared"} 6`)
 	for _, want := range []string{
