@@ -1,11 +1,12 @@
 // Package sidecar assembles the running sidecar from its components: the
 // proxy and its tap queue (collectors/proxy), the decoders
-// (collectors/payload), the drift monitors and the label tracker
-// (detectors), the alert rules (alerts/rules), the admin listener with
-// /metrics, /healthz, /readyz and the /api/v1 handlers (internal/api). It
-// holds the wiring that both
-// `driftwatch sidecar` and `driftwatch demo` run, so that cmd/driftwatch
-// stays flag parsing.
+// (collectors/payload), the detectors (drift monitors, outlier and
+// data-quality monitors, the client signals and the uncertainty monitor,
+// the label tracker), feature squeezing, the alert rules (alerts/rules),
+// the admin listener with /metrics, /healthz, /readyz and the /api/v1
+// handlers (internal/api). It holds the wiring that both `driftwatch
+// sidecar` and `driftwatch demo` run, so that cmd/driftwatch stays flag
+// parsing.
 //
 // Data flows one way: the proxy offers each exchange to a bounded queue
 // (a full queue drops and counts; the request never waits); one pipeline
