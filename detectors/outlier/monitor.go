@@ -339,7 +339,7 @@ func (m *Monitor) Results(now time.Time, dst []obs.Result) []obs.Result {
 			{Key: "threshold", Value: formatFloat(m.model.Threshold)},
 		},
 	})
-	dst = m.quality.results(now, obs.Labels{"model": m.cfg.Model, "version": m.cfg.Version}, m.records, dst)
+	dst = m.quality.results(now, m.cfg.Model, m.cfg.Version, m.records, dst)
 	m.records, m.outliers = 0, 0
 	return dst
 }

@@ -67,8 +67,8 @@ func (q *quality) add(feature, kind int) {
 // results appends one ResultDataQuality per kind, and one
 // ResultFeatureQuality per feature and kind with issues since the last
 // call or at the last call (its 0 lets an alert on it resolve), then
-// starts a new window. base holds the model and version labels.
-func (q *quality) results(now time.Time, base obs.Labels, records int, dst []obs.Result) []obs.Result {
+// starts a new window.
+func (q *quality) results(now time.Time, model, version string, records int, dst []obs.Result) []obs.Result {
 	var byKind [nKinds]int
 	for i, n := range q.tick {
 		byKind[i%nKinds] += n
@@ -79,7 +79,7 @@ func (q *quality) results(now time.Time, base obs.Labels, records int, dst []obs
 			sev = obs.Info
 		}
 		dst = append(dst, obs.Result{
-			Name: ResultDataQuality, Labels: obs.Labels{"model": base["model"], "version": base["version"], "kind": kind},
+			Name: ResultDataQuality, Labels: obs.Labels{"model": model, "version": version, "kind": kind},
 			Time: now, Value: float64(byKind[k]), Severity: sev, Samples: records,
 		})
 	}
@@ -93,10 +93,9 @@ func (q *quality) results(now time.Time, base obs.Labels, records int, dst []obs
 			sev = obs.Info
 		}
 		dst = append(dst, obs.Result{
-			Name: ResultFeatureQuality,
-			Labels: obs.Labels{"model": base["model"], "version": base["version"],
-				"feature": q.names[i/nKinds], "kind": qualityKinds[i%nKinds]},
-			Time: now, Value: float64(n), Severity: sev, Samples: records,
+			Name:   ResultFeatureQuality,
+			Labels: obs.Labels{"model": model, "version": version, "feature": q.names[i/nKinds], "kind": qualityKinds[i%nKinds]},
+			Time:   now, Value: float64(n), Severity: sev, Samples: records,
 		})
 	}
 	clear(q.tick)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -82,7 +83,7 @@ func (d *demo) probe(ctx context.Context, t *table, budget int) {
 	adv := attack.BoundaryWalk(rng, query, t.x[b], t.x[m], step, budget)
 	var far float64
 	for j := range adv {
-		far = max(far, abs(adv[j]-t.x[b][j])/span[j])
+		far = max(far, math.Abs(adv[j]-t.x[b][j])/span[j])
 	}
 	d.say("adversarial client: stopped after %d queries; its best input flips the diagnosis with no feature moved more than %.1f%% of its range", sent, 100*far)
 }
@@ -173,5 +174,3 @@ func (d *demo) watchIncidents(ctx context.Context, seen map[string]bool) {
 		}
 	}
 }
-
-func abs(x float64) float64 { return max(x, -x) }
